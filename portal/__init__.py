@@ -1,0 +1,44 @@
+"""Stoop: a 311 community portal. `create_app()` builds the whole application."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import assets, config, db, i18n, limits, web
+from portal.accounts import passwords
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(config.from_environment())
+    app.config.update(config.FIXED)
+    app.config.update(overrides or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if app.config["TRUSTED_PROXIES"]:
+        # Exactly as many hops as deployed, so a spoofed X-Forwarded-For cannot evade limits.
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    passwords.configure(app.config["ARGON2"])
+    Htmx(app)
+    db.init_app(app)
+    web.init_app(app)
+    i18n.init_app(app)
+    limits.init_app(app)
+    assets.init_app(app)
+    _register_blueprints(app)
+    from portal.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts import views as accounts
+    from portal.admin.views import bp as admin_bp
+    from portal.core.views import bp as core_bp
+
+    accounts.init_app(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(admin_bp)

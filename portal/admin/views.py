@@ -1,0 +1,32 @@
+"""Admin pages. Later issues add departments, users, service types, API keys, audit."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlmodel import func, select
+
+from portal.accounts.roles import require_role
+from portal.db import get_session
+from portal.models import OutboxMail
+from portal.models.accounts import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@require_role(Role.admin)
+def home():
+    return render_template("admin/home.html")
+
+
+@bp.get("/outbox")
+@require_role(Role.admin)
+def outbox():
+    """Mail the portal has sent or kept (when no SMTP server is configured)."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    session = get_session()
+    total = session.exec(select(func.count()).select_from(OutboxMail)).one()
+    mails = session.exec(select(OutboxMail).order_by(OutboxMail.id.desc())
+                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("admin/outbox.html", mails=mails, page=page,
+                           has_next=page * PAGE_SIZE < total, total=total)

@@ -1,0 +1,35 @@
+"""Which language a page speaks: the user's preference, then their explicit choice
+(a cookie), then the browser's Accept-Language."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+babel = Babel()
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if (chosen := request.cookies.get(LANGUAGE_COOKIE)) in languages:
+        return chosen
+    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    return current_app.config["LANGUAGES"].get(str(get_locale()), ("", "ltr"))[1]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, native) for code, (native, _dir) in current_app.config["LANGUAGES"].items()]
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(text_direction=text_direction, get_locale=get_locale,
+                                 language_choices=language_choices)
