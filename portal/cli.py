@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from portal import db
 from portal.models.accounts import Role
@@ -21,7 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def database():
     """Database schema (Alembic migrations)."""
 
@@ -35,6 +35,7 @@ def db_upgrade(revision: str):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.resident.value,
               show_default=True)
@@ -60,6 +61,7 @@ def create_user(email, role, department_code, display_name, password):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Load even if the database already has data.")
 def demo(force: bool):
     """Load the demo city once: departments, catalogue, areas, people, requests."""
@@ -70,7 +72,7 @@ def demo(force: bool):
         click.echo(line)
 
 
-@click.group("mail")
+@click.group("mail", cls=AppGroup)
 def mail():
     """Outgoing mail."""
 
