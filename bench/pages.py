@@ -109,8 +109,10 @@ class Server:
         self.name = name
         self.port = free_port()
         self.log_path = log_dir / f"{name}-gunicorn.log"
+        # No control socket: both servers (and anyone else's gunicorn) would share
+        # the default ~/.gunicorn/gunicorn.ctl.
         command = [str(VENV_BIN / "gunicorn"), "--workers", str(workers),
-                   "--bind", f"127.0.0.1:{self.port}", *app_args]
+                   "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", *app_args]
         with open(self.log_path, "wb") as log:
             # Own session, so a last-resort kill can reach its workers by process group.
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,

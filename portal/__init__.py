@@ -7,7 +7,7 @@ from flask import Flask
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import assets, config, db, i18n, limits, web
+from portal import assets, config, content, db, i18n, limits, web
 from portal.accounts import passwords
 
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     limits.init_app(app)
     assets.init_app(app)
+    content.init_app(app)
     _register_blueprints(app)
     from portal.cli import register_commands
     register_commands(app)
@@ -38,7 +39,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts import views as accounts
     from portal.admin.views import bp as admin_bp
     from portal.core.views import bp as core_bp
+    from portal.requests import labels
+    from portal.requests.report import bp as report_bp
+    from portal.requests.views import bp as requests_bp
+    from portal.staff.views import bp as staff_bp
 
     accounts.init_app(app)
-    app.register_blueprint(core_bp)
-    app.register_blueprint(admin_bp)
+    labels.init_app(app)
+    for blueprint in (core_bp, admin_bp, report_bp, requests_bp, staff_bp):
+        app.register_blueprint(blueprint)

@@ -32,8 +32,20 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
     already = session.exec(select(User).where(User.email == f"admin@{DEMO_DOMAIN}")).first()
     if already and not force:
         return ["demo data already loaded", *_account_lines()]
+    from portal.areas.demo_city import demo_areas
+    from portal.areas.service import save_area
+    from portal.requests import catalogue_es
+    from portal.requests.catalogue import load_catalogue
+    from portal.requests.demo_requests import load_demo_requests
+
     lines = [f"departments: {load_departments(session)}"]
+    lines.append(f"service types: {load_catalogue(session, catalogue_data, {'es': catalogue_es})}")
+    for area in demo_areas():
+        save_area(session, **area)
+    session.commit()
+    lines.append(f"neighbourhoods: {len(demo_areas()) - 1}")
     lines += _load_people(session)
+    lines.append(f"requests: {load_demo_requests(session)}")
     return lines
 
 

@@ -228,4 +228,18 @@ def init_app(app: Flask) -> None:
     app.after_request(_compress)  # after_request runs in reverse: ETag first, then compress
     app.after_request(_etag_and_cache)
     _register_errors(app)
-    app.jinja_env.globals.update(csp_nonce=csp_nonce, csrf_field=csrf_field)
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, csrf_field=csrf_field,
+                                 idempotency_key=lambda: uuid.uuid4().hex)
+    app.jinja_env.filters.update(ago=_ago, day=_day)
+
+
+def _ago(moment) -> str:
+    """ "3 days ago", in the reader's language."""
+    from flask_babel import format_timedelta
+    from portal.models import utcnow
+    return format_timedelta(moment - utcnow(), add_direction=True, threshold=1.1)
+
+
+def _day(moment) -> str:
+    from flask_babel import format_date
+    return format_date(moment, "medium")

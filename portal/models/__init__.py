@@ -1,14 +1,26 @@
 """All tables, one module per feature; imported here so Alembic and callers see one namespace."""
 from portal.models.base import utcnow
 from portal.models.accounts import Department, PasswordReset, Role, User, UserSession
+from portal.models.areas import Area
+from portal.models.catalogue import Datatype, Question, ServiceGroup, ServiceType, Translation
 from portal.models.mail import OutboxMail
+from portal.models.requests import (
+    Channel,
+    ClosureReason,
+    CoReport,
+    IdempotencyKey,
+    ReportDraft,
+    RequestFollower,
+    RequestPhoto,
+    RequestUpdate,
+    ServiceRequest,
+    Status,
+    UpdateKind,
+)
 
 __all__ = [
-    "Department",
-    "OutboxMail",
-    "PasswordReset",
-    "Role",
-    "User",
-    "UserSession",
-    "utcnow",
+    "Area", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
+    "OutboxMail", "PasswordReset", "Question", "ReportDraft", "RequestFollower", "RequestPhoto",
+    "RequestUpdate", "Role", "ServiceGroup", "ServiceRequest", "ServiceType", "Status",
+    "Translation", "UpdateKind", "User", "UserSession", "utcnow",
 ]
