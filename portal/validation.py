@@ -55,6 +55,8 @@ class Form:
         if csrf_failed is None:
             from flask import g
             csrf_failed = bool(g.get("csrf_failed"))
+            if g.get("bad_encoding"):
+                self.errors[FORM_ERROR] = _l("This form contains characters that could not be read. Please retype them.")
         if csrf_failed:
             from portal.web import CSRF_EXPIRED
             self.errors[FORM_ERROR] = CSRF_EXPIRED

@@ -8,7 +8,7 @@ import logging
 import secrets
 import uuid
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import brotli
 from flask import Flask, g, render_template, request
@@ -99,9 +99,20 @@ def csrf_exempt_blueprint(app: Flask, name: str) -> None:
     app.config.setdefault("CSRF_EXEMPT_BLUEPRINTS", set()).add(name)
 
 
+def _check_encoding():
+    """Werkzeug keeps an undecodable %FF as literal text; remember it so forms refuse it."""
+    if request.mimetype == "application/x-www-form-urlencoded" and (request.content_length or 0) < 1_000_000:
+        raw = request.get_data(cache=True, parse_form_data=False)
+        try:
+            unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            g.bad_encoding = True
+
+
 def _check_csrf(app: Flask):
     if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
         return
+    _check_encoding()
     if request.blueprint in app.config.get("CSRF_EXEMPT_BLUEPRINTS", ()):
         return
     try:

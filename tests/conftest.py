@@ -181,3 +181,53 @@ def smtp_server():
     handler.url = f"smtp://127.0.0.1:{controller.port}"
     yield handler
     controller.stop()
+
+
+# ------------------------------------------------------------ city data and live servers
+
+@pytest.fixture
+def city(app):
+    """The demo catalogue and neighbourhoods (no requests), as `stoop demo` loads them."""
+    from portal.areas.demo_city import demo_areas
+    from portal.areas.service import save_area
+    from portal.demo import load_departments
+    from portal.requests import catalogue_data, catalogue_es
+    from portal.requests.catalogue import load_catalogue
+    with app.app_context(), db.writing():
+        session = db.get_session()
+        load_departments(session)
+        load_catalogue(session, catalogue_data, {"es": catalogue_es})
+        for area in demo_areas():
+            save_area(session, **area)
+        session.commit()
+    return app
+
+
+@pytest.fixture
+def live_server():
+    """Serve an app on 127.0.0.1 in a thread: `with live_server(app) as base_url:`."""
+    import contextlib
+    import threading
+
+    from werkzeug.serving import make_server
+
+    @contextlib.contextmanager
+    def serve(app):
+        port = free_port()
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.shutdown()
+    return serve
+
+
+def jpeg_bytes(size=(800, 600), color=(200, 60, 40), exif=None) -> bytes:
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", **({"exif": exif} if exif else {}))
+    return buffer.getvalue()

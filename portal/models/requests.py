@@ -76,6 +76,7 @@ class ServiceRequest(SQLModel, table=True):
     private_token_hash: str | None = Field(default=None, max_length=64, index=True)
     coreporter_count: int = Field(default=0, index=True)
     priority: int = Field(default=0)
+    version: int = Field(default=1)  # bumped by every change: a stale form cannot overwrite
     assignee_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow, index=True)

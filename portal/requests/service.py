@@ -191,15 +191,14 @@ def is_following(session: Session, request: ServiceRequest, user_id: int | None)
 
 
 def change_status(session: Session, request: ServiceRequest, *, status: str, author_id: int | None,
-                  reason: str | None = None, note: str = "", expected_updated_at: datetime | None = None) -> RequestUpdate:
+                  reason: str | None = None, note: str = "", expected_version: int | None = None) -> RequestUpdate:
     """Move a request along open → acknowledged → in progress → closed (with a reason), or reopen."""
     if status not in NEXT_STATUSES.get(request.status, set()):
         raise Invalid({"status": _l("A request that is %(current)s cannot become %(new)s.",
                                     current=request.status, new=status)})
     if status == Status.closed and reason not in ClosureReason.__members__:
         raise Invalid({"reason": _l("Say why the request is closed.")})
-    if expected_updated_at and request.updated_at != expected_updated_at:
-        raise Invalid({"_form": _l("Someone else changed this request since you opened it. Check the latest version.")})
+    claim_version(session, request, expected_version)
     now = utcnow()
     request.status = status
     request.closure_reason = reason if status == Status.closed else None
@@ -211,6 +210,16 @@ def change_status(session: Session, request: ServiceRequest, *, status: str, aut
                                author_user_id=author_id, created_at=now)
     session.add(update_row)
     return update_row
+
+
+def claim_version(session: Session, request: ServiceRequest, expected: int | None) -> None:
+    """Bump the version only if nobody changed the request since `expected` was read."""
+    query = update(ServiceRequest).where(ServiceRequest.id == request.id)
+    if expected is not None:
+        query = query.where(ServiceRequest.version == expected)
+    if session.execute(query.values(version=ServiceRequest.version + 1)).rowcount != 1:
+        raise Invalid({"_form": _l("Someone else changed this request since you opened it. Check the latest version.")})
+    session.refresh(request, ["version"])
 
 
 def still_there(session: Session, request: ServiceRequest, *, reporter: Reporter, note: str = "",

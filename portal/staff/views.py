@@ -2,8 +2,6 @@
 through its statuses with a public note; queues, transfers and merges come with the staff issue."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import _, get_locale, lazy_gettext as _l
 from flask_login import current_user
@@ -50,7 +48,7 @@ def _page(found: ServiceRequest, form: Form, status: int = 200):
 @require_role(Role.staff)
 def show(number: str):
     found = _workable(number)
-    return _page(found, Form({"version": found.updated_at.isoformat()}, csrf_failed=False))
+    return _page(found, Form({"version": str(found.version)}, csrf_failed=False))
 
 
 @bp.post("/requests/<number>/status")
@@ -63,14 +61,11 @@ def change_status(number: str):
     new_status = form.choice("status", STATUS_LABELS, label=_l("New status"))
     reason = form.choice("reason", REASON_LABELS, label=_l("Reason for closing"), required=False) or None
     note = form.text("note", label=_l("Public note"), max_length=service.MAX_DESCRIPTION, multiline=True)
-    try:
-        version = datetime.fromisoformat(form.value("version"))
-    except ValueError:
-        version = None
+    version = int(form.value("version")) if form.value("version").isdigit() else None
     if form.ok:
         try:
             update = service.change_status(session, found, status=new_status, reason=reason, note=note,
-                                           author_id=current_user.id, expected_updated_at=version)
+                                           author_id=current_user.id, expected_version=version)
             mails = notify_status_change(session, found, update)
             session.commit()
             from portal.notify.dispatch import deliver_soon

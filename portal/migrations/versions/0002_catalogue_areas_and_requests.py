@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 19:52:42.288447
+Create Date: 2026-11-22 20:01:36.463361
 """
 from alembic import op
 import sqlalchemy as sa
@@ -122,6 +122,7 @@ def upgrade() -> None:
     sa.Column('private_token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('coreporter_count', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
