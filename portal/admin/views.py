@@ -30,3 +30,4 @@ def outbox():
                          .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render_template("admin/outbox.html", mails=mails, page=page,
                            has_next=page * PAGE_SIZE < total, total=total)
+from portal.admin import catalogue as _catalogue  # noqa: E402,F401  (registers the catalogue pages)

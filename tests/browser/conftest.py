@@ -42,9 +42,11 @@ def live_app(tmp_path, sqlite_template):
 def page(request, browser, live_app):
     """A phone-sized page, once with JavaScript and once without."""
     context = browser.new_context(java_script_enabled=request.param, viewport={"width": 360, "height": 740},
-                                  base_url=live_app.base_url)
+                                  base_url=live_app.base_url, permissions=["geolocation"],
+                                  geolocation={"latitude": 39.9714, "longitude": -75.1300})
     page = context.new_page()
     page.csp_violations = []
+    page.js_enabled = request.param
     page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text))
     yield page
     context.close()
