@@ -2,8 +2,8 @@
 (a cookie), then the browser's Accept-Language."""
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import current_app, g, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 babel = Babel()
@@ -21,15 +21,33 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_language() -> str:
+    """The page's language code, resolved once per request."""
+    if "language" not in g:
+        g.language = str(get_locale())
+    return g.language
+
+
 def text_direction() -> str:
-    return current_app.config["LANGUAGES"].get(str(get_locale()), ("", "ltr"))[1]
+    return current_app.config["LANGUAGES"].get(current_language(), ("", "ltr"))[1]
 
 
 def language_choices() -> list[tuple[str, str]]:
     return [(code, native) for code, (native, _dir) in current_app.config["LANGUAGES"].items()]
 
 
+def _translations():
+    """The request's catalogue, looked up once: templates call gettext dozens of times a page."""
+    if "stoop_translations" not in g:
+        g.stoop_translations = get_translations()
+    return g.stoop_translations
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(text_direction=text_direction, get_locale=get_locale,
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True)
+    app.jinja_env.globals.update(text_direction=text_direction, current_language=current_language,
                                  language_choices=language_choices)

@@ -68,8 +68,15 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def csrf_token() -> str:
+    """The signed CSRF token, made once per request (pages use it in several forms)."""
+    if "csrf_signed" not in g:
+        g.csrf_signed = generate_csrf()
+    return g.csrf_signed
+
+
 def csrf_field() -> Markup:
-    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token()
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -239,7 +246,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_compress)  # after_request runs in reverse: ETag first, then compress
     app.after_request(_etag_and_cache)
     _register_errors(app)
-    app.jinja_env.globals.update(csp_nonce=csp_nonce, csrf_field=csrf_field,
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, csrf_field=csrf_field, csrf_token=csrf_token,
                                  idempotency_key=lambda: uuid.uuid4().hex)
     app.jinja_env.filters.update(ago=_ago, day=_day)
 
