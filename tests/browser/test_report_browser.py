@@ -91,6 +91,7 @@ def test_report_a_pothole_end_to_end(page, browser, city_live, tmp_path, lang):
     crew.locator("#f-email").fill("crew@example.org")
     crew.locator("#f-password").fill("a sturdy passphrase")
     crew.locator("main form button").click()
+    crew.locator('form[action="/signout"]').wait_for()  # signed in before going on
     crew.goto(request_url.replace("/requests/", "/staff/requests/"))
     crew.locator('input[name="status"][value="closed"]').check()
     crew.locator("#f-reason").select_option("fixed")
