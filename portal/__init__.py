@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts import views as accounts
     from portal.admin.views import bp as admin_bp
+    from portal.areas.views import bp as areas_bp
     from portal.core.views import bp as core_bp
     from portal.requests import labels
     from portal.requests.report import bp as report_bp
@@ -46,5 +47,5 @@ def _register_blueprints(app: Flask) -> None:
 
     accounts.init_app(app)
     labels.init_app(app)
-    for blueprint in (core_bp, admin_bp, report_bp, requests_bp, staff_bp):
+    for blueprint in (core_bp, admin_bp, areas_bp, report_bp, requests_bp, staff_bp):
         app.register_blueprint(blueprint)

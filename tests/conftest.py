@@ -36,26 +36,31 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    url = db_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    """The test database, in a schema of this test run's own, so parallel runs cannot collide."""
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"run_{os.getpid()}"
     try:
-        engine = create_engine(db_url)
+        engine = create_engine(base)
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as problem:  # noqa: BLE001
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable: {problem}")
         pytest.skip(f"PostgreSQL tests skipped: {PG_URL} is not reachable ({type(problem).__name__})")
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     db.upgrade(url)
-    return url
+    yield url
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'alembic_version'"))]
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()

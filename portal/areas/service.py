@@ -50,16 +50,19 @@ def area_by_slug(session: Session, slug: str, kind: str = NEIGHBOURHOOD) -> Area
     return session.exec(select(Area).where(Area.kind == kind, Area.slug == slug)).first()
 
 
-def save_area(session: Session, *, kind: str, slug: str, name: str, geometry: str) -> Area:
+def save_area(session: Session, *, kind: str, slug: str, name: str, geometry: str, layer: str = "",
+              drawing: dict | None = None) -> Area:
     """Create or replace an area; its box and a centre inside it are derived from the shape."""
     shape = from_geojson(geometry)
     min_lon, min_lat, max_lon, max_lat = shape.bounds
     centre = shape.representative_point()
-    area = session.exec(select(Area).where(Area.kind == kind, Area.slug == slug)).first() or Area(
-        kind=kind, slug=slug, name=name, geometry=geometry, min_lat=min_lat, max_lat=max_lat,
+    area = session.exec(select(Area).where(Area.kind == kind, Area.layer == layer, Area.slug == slug)).first() or Area(
+        kind=kind, layer=layer, slug=slug, name=name, geometry=geometry, min_lat=min_lat, max_lat=max_lat,
         min_lon=min_lon, max_lon=max_lon, centre_lat=centre.y, centre_lon=centre.x)
     area.name, area.geometry = name, geometry
     area.min_lat, area.max_lat, area.min_lon, area.max_lon = min_lat, max_lat, min_lon, max_lon
     area.centre_lat, area.centre_lon = centre.y, centre.x
+    if drawing is not None:
+        area.drawing = drawing
     session.add(area)
     return area

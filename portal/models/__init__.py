@@ -1,7 +1,7 @@
 """All tables, one module per feature; imported here so Alembic and callers see one namespace."""
 from portal.models.base import utcnow
 from portal.models.accounts import Department, PasswordReset, Role, User, UserSession
-from portal.models.areas import Area
+from portal.models.areas import AddressPoint, Area, RequestArea
 from portal.models.catalogue import Datatype, Question, ServiceGroup, ServiceType, Translation
 from portal.models.mail import OutboxMail
 from portal.models.requests import (
@@ -19,7 +19,7 @@ from portal.models.requests import (
 )
 
 __all__ = [
-    "Area", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
+    "AddressPoint", "Area", "RequestArea", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
     "OutboxMail", "PasswordReset", "Question", "ReportDraft", "RequestFollower", "RequestPhoto",
     "RequestUpdate", "Role", "ServiceGroup", "ServiceRequest", "ServiceType", "Status",
     "Translation", "UpdateKind", "User", "UserSession", "utcnow",

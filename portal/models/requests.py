@@ -54,6 +54,8 @@ class ServiceRequest(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=12, unique=True, index=True)  # public, readable over the phone
+    external_id: str | None = Field(default=None, max_length=80, unique=True)  # e.g. "philly:15867389"
+    media_url: str = Field(default="", max_length=500)  # a photo elsewhere (imports, Open311 clients)
     service_type_id: int = Field(foreign_key="service_type.id")
     department_id: int = Field(foreign_key="department.id", index=True)
     status: str = Field(default=Status.open, max_length=20, index=True)
