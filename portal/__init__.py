@@ -49,3 +49,5 @@ def _register_blueprints(app: Flask) -> None:
     labels.init_app(app)
     for blueprint in (core_bp, admin_bp, areas_bp, report_bp, requests_bp, staff_bp):
         app.register_blueprint(blueprint)
+    from portal.areas.address_views import bp as addresses_bp
+    app.register_blueprint(addresses_bp)

@@ -19,6 +19,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
     app.cli.add_command(mail)
+    from portal.areas.cli import import_addresses, import_areas
+    from portal.requests.import_cli import import_requests_command
+    app.cli.add_command(import_areas)
+    app.cli.add_command(import_addresses)
+    app.cli.add_command(import_requests_command)
 
 
 @click.group("db", cls=AppGroup)

@@ -53,7 +53,8 @@ def load_departments(session: Session) -> int:
     added = 0
     for spec in catalogue_data.DEPARTMENTS:
         if not session.exec(select(Department).where(Department.code == spec["code"])).first():
-            session.add(Department(code=spec["code"], name=spec["name"], description=spec["description"]))
+            session.add(Department(code=spec["code"], name=spec["name"], description=spec["description"],
+                                   email=f"{spec['code']}@departments.{DEMO_DOMAIN}"))
             added += 1
     session.commit()
     return added

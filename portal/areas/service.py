@@ -7,6 +7,7 @@ from functools import lru_cache
 from shapely import from_geojson
 from shapely.geometry import Point
 from shapely.prepared import prep
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from portal.models import Area
@@ -43,7 +44,9 @@ def inside_city(session: Session, lat: float, lon: float) -> bool:
 
 
 def neighbourhoods(session: Session) -> list[Area]:
-    return list(session.exec(select(Area).where(Area.kind == NEIGHBOURHOOD).order_by(Area.name)))
+    """Names and places only: the shapes are large and not needed for a list."""
+    return list(session.exec(select(Area).options(defer(Area.geometry), defer(Area.drawing))
+                             .where(Area.kind == NEIGHBOURHOOD).order_by(Area.name)))
 
 
 def area_by_slug(session: Session, slug: str, kind: str = NEIGHBOURHOOD) -> Area | None:

@@ -6,6 +6,8 @@ from flask_babel import _, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.areas import maps
+from portal.areas.addresses import apply_pick
 from portal.areas.service import neighbourhoods
 from portal.content import localise, tr
 from portal.db import get_session
@@ -43,11 +45,12 @@ def choose_type():
                        results=results, groups=None if query else catalogue.groups_with_types(session, locale))
 
 
-def _form_context(service_type: ServiceType, form: Form, draft=None) -> dict:
+def _form_context(service_type: ServiceType, form: Form, draft=None, picker=None) -> dict:
     session = get_session()
     questions = catalogue.questions_for(session, service_type, str(get_locale()))
     return {"service_type": service_type, "questions": questions, "form": form, "draft": draft,
-            "areas": neighbourhoods(session), "kept_photos": draft.photos if draft else []}
+            "areas": neighbourhoods(session), "kept_photos": draft.photos if draft else [],
+            "picker": picker or maps.picker_for(session, form.data or {})}
 
 
 @bp.get("/<code>")
@@ -70,8 +73,12 @@ def details(code: str):
 @keeps_input
 def details_post(code: str):
     service_type = _type_or_404(code)
+    if maps.is_picker_action(request.form):
+        return _update_picker(service_type)
     session, form = get_session(), Form(request.form)
     draft = drafts.draft_by_token(session, request.form.get("draft", ""), _user_id()) if request.form.get("draft") else None
+    if (picked := apply_pick(request.form, session)) is not None:  # a suggested address was chosen
+        return render_page("report/details.html", **_form_context(service_type, Form(picked), draft))
     kept = [p for p in (draft.photos if draft else []) if p["digest"] not in request.form.getlist("remove_photo")]
     context = _form_context(service_type, form, draft)
     data, photos = read_report(form, session, service_type, context["questions"],
@@ -83,6 +90,15 @@ def details_post(code: str):
     draft = drafts.save_draft(session, token=draft.token if draft else None, user_id=_user_id(),
                               data=data, photos=photos)
     return redirect(url_for("report.review", token=draft.token), 303)
+
+
+def _update_picker(service_type: ServiceType):
+    """A tap on the map (no JS), or a zoom or pan button: show the point, keep all that was typed."""
+    session = get_session()
+    data, picker = maps.update_picker(session, request.form)
+    picker.photos_dropped = any(f and f.filename for f in request.files.getlist("photos"))
+    draft = drafts.draft_by_token(session, request.form.get("draft", ""), _user_id()) if request.form.get("draft") else None
+    return render_page("report/details.html", **_form_context(service_type, Form(data), draft, picker))
 
 
 def _draft_or_404(token: str):

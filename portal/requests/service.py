@@ -114,6 +114,8 @@ def submit_request(session: Session, new: NewRequest) -> ServiceRequest:
         expected_at=now + timedelta(days=new.service_type.service_level_days))
     session.add(request)
     session.flush()
+    from portal.areas.assign import assign_areas  # its neighbourhood rule, districts and ZIP codes
+    assign_areas(session, request)
     session.add(RequestUpdate(request_id=request.id, kind=UpdateKind.created, status=Status.open,
                               author_user_id=new.reporter.user_id, created_at=now))
     for photo in new.photos:
@@ -264,21 +266,12 @@ def nearby_open_requests(session: Session, lat: float, lon: float, radius_m: flo
                          limit: int = 10) -> list[tuple[ServiceRequest, float]]:
     """Open requests within radius_m of a point, nearest first, with their distance.
 
-    A bounding box on the indexed (lat, lon) columns, then the exact distance.
+    Through the spatial index (portal.areas.spatial.near); an empty type_ids means any type.
     """
-    if radius_m <= 0:
-        return []
-    dlat = radius_m / 111_320
-    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
-    query = select(ServiceRequest).where(
-        ServiceRequest.lat.between(lat - dlat, lat + dlat), ServiceRequest.lon.between(lon - dlon, lon + dlon),
-        ServiceRequest.status.in_(OPEN_STATUSES))
-    if type_ids:
-        query = query.where(ServiceRequest.service_type_id.in_(type_ids))
-    if since:
-        query = query.where(ServiceRequest.created_at >= since)
-    found = [(r, distance_m(lat, lon, r.lat, r.lon)) for r in session.exec(query.limit(2000))]
-    return sorted((pair for pair in found if pair[1] <= radius_m), key=lambda pair: pair[1])[:limit]
+    from portal.areas import spatial  # here: spatial imports this module
+
+    return spatial.near(session, lat, lon, radius_m, type_ids=type_ids or None, statuses=OPEN_STATUSES,
+                        since=since, order="nearest", limit=limit)
 
 
 def possible_duplicates(session: Session, service_type: ServiceType, lat: float | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import _, get_locale, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from portal.accounts.roles import require_signin
@@ -26,7 +27,8 @@ def list_context(requests: list[ServiceRequest]) -> dict:
         ServiceType.id.in_({r.service_type_id for r in requests})))} if requests else {}
     localise(session, "service_type", types.values(), locale)
     area_ids = {r.area_id for r in requests if r.area_id}
-    areas = {a.id: a for a in session.exec(select(Area).where(Area.id.in_(area_ids)))} if area_ids else {}
+    areas = {a.id: a for a in session.exec(select(Area).options(defer(Area.geometry), defer(Area.drawing))
+                                           .where(Area.id.in_(area_ids)))} if area_ids else {}
     return {"types": types, "areas": areas, "photos": service.photos_of(session, [r.id for r in requests]),
             "overdue": {r.id for r in requests if service.is_overdue(r)}}
 
