@@ -114,7 +114,7 @@ def prepare(url: str, places: str = "all") -> str:
 
 def run_import(url: str, path: Path, bulk: bool | None) -> dict:
     from portal import create_app, db
-    from portal.requests.importer import import_requests
+    from portal.requests.importing import import_requests
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.writing():
         report = import_requests(db.get_session(), path, bulk=bulk)

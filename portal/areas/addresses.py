@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from portal.csvrows import csv_rows
 from portal.models import AddressPoint
 
 FIELDS = ("address", "lat", "lon")
@@ -171,21 +172,7 @@ def import_address_file(session: Session, path: Path, mapping: dict[str, str]) -
         columns = _columns(header, mapping, path)
         width = len(header)
         batch: dict[str, dict] = {}
-        line = reader.line_num
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as problem:
-                report.rows += 1
-                report.problem(line + 1, f"not CSV ({problem})")
-                line = reader.line_num
-                continue
-            start, line = line + 1, reader.line_num
-            if not values:
-                continue
-            report.rows += 1
+        for start, values in csv_rows(reader, report):
             if len(values) != width:
                 report.problem(start, f"{len(values)} values, the header has {width}")
                 continue

@@ -373,7 +373,7 @@ def import_areas(file: Path, kind: str, name_field: str | None, fixed_name: str 
 def import_addresses(file: Path, mappings: tuple[str, ...]):
     """Import address points (address text, lat, lon) from a CSV FILE, for suggestions in the report form."""
     from portal.areas.addresses import FIELDS, AddressFileError, import_address_file
-    from portal.requests.importer import parse_mappings
+    from portal.requests.importing import parse_mappings
     try:
         mapping = parse_mappings(mappings, FIELDS, default="field=column")
     except ValueError as problem:

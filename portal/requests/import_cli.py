@@ -1,4 +1,4 @@
-"""`stoop import-requests`: historic requests from a city's open-data CSV (see portal.requests.importer)."""
+"""`stoop import-requests`: historic requests from a city's open-data CSV (see portal.requests.importing)."""
 from __future__ import annotations
 
 import sys
@@ -48,7 +48,7 @@ class _Progress:
 def import_requests_command(file: Path, fmt: str | None, mappings: tuple[str, ...], service_map: Path | None,
                             bulk: bool | None):
     """Import historic requests from a CSV FILE (Philadelphia's public_cases_fc, Open311, or mapped)."""
-    from portal.requests.importer import (
+    from portal.requests.importing import (
         FIELD_NAMES, FIELDS, ImportFileError, import_requests, parse_mappings, read_service_map,
     )
     try:

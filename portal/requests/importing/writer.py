@@ -1,0 +1,157 @@
+"""Writing imported batches: executemany of plain tuples on SQLite, COPY on PostgreSQL, and the
+bulk mode's dropping (and rebuilding) of service_request's secondary indexes."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import Enum
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from portal.models import ServiceRequest
+
+NUMBER_LOW, NUMBER_SPAN = 10_000_000, 90_000_000  # public numbers: eight digits, as portal.requests.service
+BULK_CACHE_KB = 131_072  # SQLite's page cache during a bulk import (then back to what it was)
+
+
+def _sqlite_time(moment: datetime | None) -> str | None:
+    """As SQLAlchemy stores a UTC datetime in SQLite (so comparisons with bound values work)."""
+    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+
+
+def _column_default(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return value
+
+
+REQUEST_COLUMNS = ("id", "number", "external_id", "media_url", "service_type_id", "department_id", "status",
+                   "closure_reason", "description", "lat", "lon", "address", "area_id", "channel",
+                   "created_at", "updated_at", "expected_at", "closed_at")
+UPDATE_COLUMNS = ("request_id", "kind", "public", "status", "closure_reason", "text", "created_at")
+LINK_COLUMNS = ("request_id", "area_id")
+
+
+def _request_defaults() -> tuple[tuple[str, ...], tuple]:
+    """The other columns of service_request that have a default, with it (new columns included)."""
+    sample = ServiceRequest(number="0", service_type_id=0, department_id=0, expected_at=datetime.now(UTC))
+    names, values = [], []
+    for column in ServiceRequest.__table__.columns:
+        if column.name in REQUEST_COLUMNS:
+            continue
+        value = getattr(sample, column.name, None)
+        if value is not None and not isinstance(value, datetime):
+            names.append(column.name)
+            values.append(_column_default(value))
+    return tuple(names), tuple(values)
+
+
+class Writer:
+    """Bulk inserts on one connection: executemany of tuples (SQLite) or COPY (PostgreSQL)."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.time = _sqlite_time if self.sqlite else (lambda moment: moment)
+        self.extra_columns, self.extra_values = _request_defaults()
+        self.dropped: list[tuple[str, str]] = []  # (kind, SQL to make it again)
+
+    def allocate_ids(self, count: int) -> list[int]:
+        # SQLite: the write lock is held (BEGIN IMMEDIATE); PostgreSQL in bulk mode: the table is
+        # locked (its indexes were dropped). Nobody else takes ids meanwhile; else the sequence.
+        if self.sqlite or self.dropped:
+            top = self.connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM service_request").scalar()
+            ids = list(range(top + 1, top + 1 + count))
+        else:
+            ids = list(self.connection.execute(text(
+                "SELECT nextval(pg_get_serial_sequence('service_request', 'id')) FROM generate_series(1, :n)"),
+                {"n": count}).scalars())
+        return ids
+
+    def all_numbers(self) -> np.ndarray:
+        """A bitmap of the public numbers in use (90 million bits, 11 MB)."""
+        bits = np.zeros(NUMBER_SPAN // 8 + 1, dtype=np.uint8)
+        result = self.connection.exec_driver_sql("SELECT number FROM service_request")
+        while chunk := result.fetchmany(100_000):
+            values = np.array([int(n) for (n,) in chunk if n.isdigit() and len(n) == 8], dtype=np.int64) - NUMBER_LOW
+            np.bitwise_or.at(bits, values >> 3, (1 << (values & 7)).astype(np.uint8))
+        return bits
+
+    def taken(self, column: str, values: list[str]) -> set[str]:
+        """Which of `values` service_request already has in `column` (an indexed unique column)."""
+        found: set[str] = set()
+        for start in range(0, len(values), 5_000):
+            part = values[start:start + 5_000]
+            if self.sqlite:
+                sql = f"SELECT {column} FROM service_request WHERE {column} IN ({', '.join('?' * len(part))})"
+                found.update(r[0] for r in self.connection.exec_driver_sql(sql, tuple(part)))
+            else:
+                sql = f"SELECT {column} FROM service_request WHERE {column} = ANY(%s)"
+                found.update(r[0] for r in self.connection.exec_driver_sql(sql, (part,)))
+        return found
+
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.sqlite:
+            marks = ", ".join("?" * len(columns))
+            self.connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            return
+        raw = self.connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    # -------------------------------------------------------------- bulk mode
+
+    def drop_indexes(self) -> None:
+        """Drop service_request's secondary indexes (unique ones stay: they are checked against);
+        on SQLite also the R*Tree insert trigger, whose work `insert_points` does batch by batch."""
+        if self.sqlite:
+            self.cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+            rows = self.connection.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'service_request' "
+                "AND type IN ('index', 'trigger') AND sql IS NOT NULL").all()
+            for kind, name, sql in rows:
+                if (kind == "index" and "UNIQUE" not in sql.upper()) or (kind == "trigger" and name == "request_rtree_insert"):
+                    self.connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
+                    self.dropped.append((kind, sql))
+        else:
+            rows = self.connection.execute(text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+                "AND i.tablename = 'service_request' AND i.indexdef NOT LIKE 'CREATE UNIQUE%' "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")).all()
+            for name, sql in rows:
+                self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+                self.dropped.append(("index", sql))
+
+    @property
+    def rtree_by_hand(self) -> bool:
+        return any(kind == "trigger" for kind, _sql in self.dropped)
+
+    def insert_points(self, points: list[tuple]) -> None:
+        """What the dropped R*Tree trigger would have done: (id, lat, lat, lon, lon) rows."""
+        if points:
+            self.connection.exec_driver_sql("INSERT INTO request_rtree VALUES (?, ?, ?, ?, ?)", points)
+
+    def restore(self) -> None:
+        if not self.sqlite:
+            self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            self.connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('service_request', 'id'), "
+                "greatest((SELECT max(id) FROM service_request), 1))")
+        for _kind, sql in self.dropped:
+            self.connection.exec_driver_sql(sql)
+        self.dropped = []
+        self.reset()
+
+    def reset(self) -> None:
+        """SQLite's page cache back to what it was (the connection goes back to the pool)."""
+        if self.sqlite and getattr(self, "cache_size", None) is not None:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
+            self.cache_size = None
