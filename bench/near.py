@@ -211,6 +211,9 @@ def load_sqlite(path: Path, n: int, seed: int, say) -> dict:
     con.execute("BEGIN")
     con.execute("DELETE FROM request_rtree")
     con.execute("INSERT INTO request_rtree SELECT id, lat, lat, lon, lon FROM service_request WHERE lat IS NOT NULL")
+    con.execute("DELETE FROM request_open_rtree")
+    con.execute("INSERT INTO request_open_rtree SELECT id, lat, lat, lon, lon FROM service_request "
+                "WHERE lat IS NOT NULL AND status <> 'closed'")
     for kind, _name, sql in saved:
         if kind == "trigger":
             con.execute(sql)

@@ -31,6 +31,8 @@ MAX_BOX_DEG = 1.0
 MAX_LIMIT = 1_000
 ORDERS = ("newest", "nearest")
 
+request_open_rtree = table("request_open_rtree", column("id"), column("min_lat"), column("max_lat"),
+                           column("min_lon"), column("max_lon"))
 request_rtree = table("request_rtree", column("id"), column("min_lat"), column("max_lat"),
                       column("min_lon"), column("max_lon"))
 
@@ -58,7 +60,8 @@ def near(session: Session, lat: float, lon: float, radius_m: float, *,
         return []
     radius = min(radius, MAX_RADIUS_M)
     distance = _haversine_sql(lat, lon).label("distance_m")
-    query = _in_box(session, select(ServiceRequest, distance), *_box_around(lat, lon, radius), exact=False)
+    query = _in_box(session, select(ServiceRequest, distance), *_box_around(lat, lon, radius), exact=False,
+                    open_only=_only_open(statuses))
     query = _filtered(query, type_ids, statuses, since).where(distance <= radius)  # cheap tests first
     if order == "nearest":
         query = query.order_by(distance, ServiceRequest.id)
@@ -88,8 +91,8 @@ def within_box(session: Session, south: float, west: float, north: float, east: 
     limit = _check_limit(limit)
     if limit == 0:
         return []
-    query = _filtered(_in_box(session, select(ServiceRequest), south, west, north, east, exact=True),
-                      type_ids, statuses, since)
+    query = _filtered(_in_box(session, select(ServiceRequest), south, west, north, east, exact=True,
+                              open_only=_only_open(statuses)), type_ids, statuses, since)
     if order == "newest":
         query = query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
     return list(session.exec(query.limit(limit)))
@@ -97,8 +100,16 @@ def within_box(session: Session, south: float, west: float, north: float, east: 
 
 # ------------------------------------------------------------------ building blocks
 
+def _only_open(statuses) -> bool:
+    """True when only open statuses are asked for: the smaller index of open requests answers."""
+    if statuses is None:
+        return False
+    wanted = {statuses} if isinstance(statuses, str) else {str(s) for s in statuses}
+    return bool(wanted) and wanted <= {str(s) for s in OPEN_STATUSES}
+
+
 def _in_box(session: Session, query: Select, south: float, west: float, north: float, east: float, *,
-            exact: bool) -> Select:
+            exact: bool, open_only: bool = False) -> Select:
     """Restrict `query` to request points in the box, through the database's spatial index.
 
     exact=False allows the R*Tree's rounding (about a metre) on SQLite, for callers that filter
@@ -107,13 +118,16 @@ def _in_box(session: Session, query: Select, south: float, west: float, north: f
     if session.get_bind().dialect.name == "sqlite":
         # Overlap test: the stored (rounded outwards) box of each point contains the true point,
         # so this finds every point in the box, and a few within a metre outside it.
-        query = query.select_from(_RtreeFirst(request_rtree, ServiceRequest.__table__,
-                                              ServiceRequest.id == request_rtree.c.id)).where(
-            request_rtree.c.max_lat >= south, request_rtree.c.min_lat <= north,
-            request_rtree.c.max_lon >= west, request_rtree.c.min_lon <= east)
+        tree = request_open_rtree if open_only else request_rtree
+        query = query.select_from(_RtreeFirst(tree, ServiceRequest.__table__,
+                                              ServiceRequest.id == tree.c.id)).where(
+            tree.c.max_lat >= south, tree.c.min_lat <= north,
+            tree.c.max_lon >= west, tree.c.min_lon <= east)
         if exact:  # checked on each row found, after the R*Tree (the join order is fixed)
             query = query.where(ServiceRequest.lat.between(south, north), ServiceRequest.lon.between(west, east))
         return query
+    if open_only:  # states the partial index's predicate, so the planner can use ix_request_open_point
+        query = query.where(ServiceRequest.status != "closed")
     return query.where(_PG_IN_BOX.bindparams(box_w=west, box_s=south, box_e=east, box_n=north))
 
 

@@ -190,6 +190,20 @@ def test_moves_and_deletes_are_reflected(session, street):
     assert moved.id not in [r.id for r in spatial.within_box(session, *offset(-1_000, -1_000), *offset(4_000, 1_000))]
 
 
+def test_closing_and_reopening_moves_a_request_between_the_indexes(session, street):
+    """The index of open requests follows status changes made through the service."""
+    from portal.requests.service import change_status
+    target = street["10m N"]
+    assert target.id in [r.id for r, _ in spatial.near(session, *CENTRE, 20)]
+    change_status(session, target, status=Status.closed, reason="fixed", author_id=None)
+    session.commit()
+    assert target.id not in [r.id for r, _ in spatial.near(session, *CENTRE, 20)]
+    assert target.id in [r.id for r, _ in spatial.near(session, *CENTRE, 20, statuses=None)]
+    change_status(session, target, status=Status.open, author_id=None)
+    session.commit()
+    assert target.id in [r.id for r, _ in spatial.near(session, *CENTRE, 20)]
+
+
 # ------------------------------------------------------------------ the duplicate suggestions
 
 def test_nearby_open_requests_keeps_its_behaviour(session, street, kinds):
@@ -249,16 +263,19 @@ def test_queries_use_the_spatial_index(session, kinds):
         "view": lambda: spatial.within_box(session, *offset(-750, -750), *offset(750, 750), limit=500),
         "list": lambda: spatial.within_box(session, *offset(-1_000, -1_000), *offset(1_000, 1_000), limit=20),
     }
+    # Questions about open requests use the smaller index of open requests; "any status" the full one.
+    open_only = {"near": True, "nearest": False, "view": True, "list": True}
     for name, call in calls.items():
         shown = plan(session, call)
         if dialect == "sqlite":
             # The R*Tree answers the box (index 2 = coordinate constraints) in the outer loop,
             # the table is read by primary key.
             first, *rest = shown.splitlines()
-            assert "SCAN request_rtree VIRTUAL TABLE INDEX 2:" in first, (name, shown)
+            tree = "request_open_rtree" if open_only[name] else "request_rtree"
+            assert f"SCAN {tree} VIRTUAL TABLE INDEX 2:" in first, (name, shown)
             assert any("USING INTEGER PRIMARY KEY" in line for line in rest), (name, shown)
         else:
-            assert "ix_request_point" in shown, (name, shown)
+            assert ("ix_request_open_point" if open_only[name] else "ix_request_point") in shown, (name, shown)
             assert "Index Scan" in shown and "Seq Scan" not in shown, (name, shown)
     assert spatial.near(session, *CENTRE, 200, statuses=None)  # and it finds things
     assert session.exec(select(ServiceRequest.id).limit(1)).first()

@@ -303,8 +303,9 @@ class RequestImport:
         links = [(ids[positions[pos]], area_id) for pos, area_id in prepared.pairs if positions[pos] is not None]
         writer.insert("service_request", REQUEST_COLUMNS + writer.extra_columns, requests)
         if writer.rtree_by_hand:
-            writer.insert_points([(i, r.lat, r.lat, r.lon, r.lon) for i, r in zip(ids, prepared.rows)
-                                  if r.lat is not None])
+            points = [(i, r.lat, r.lat, r.lon, r.lon, r.status) for i, r in zip(ids, prepared.rows)
+                      if r.lat is not None]
+            writer.insert_points([p[:5] for p in points], [p[:5] for p in points if p[5] != "closed"])
         writer.insert("request_update", UPDATE_COLUMNS, updates)
         writer.insert("request_area", LINK_COLUMNS, links)
         report.imported += len(requests)

@@ -50,6 +50,9 @@ def _request_defaults() -> tuple[tuple[str, ...], tuple]:
     return tuple(names), tuple(values)
 
 
+RTREE_INSERT_TRIGGERS = {"request_rtree_insert", "request_open_rtree_insert"}
+
+
 class Writer:
     """Bulk inserts on one connection: executemany of tuples (SQLite) or COPY (PostgreSQL)."""
 
@@ -118,7 +121,7 @@ class Writer:
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'service_request' "
                 "AND type IN ('index', 'trigger') AND sql IS NOT NULL").all()
             for kind, name, sql in rows:
-                if (kind == "index" and "UNIQUE" not in sql.upper()) or (kind == "trigger" and name == "request_rtree_insert"):
+                if (kind == "index" and "UNIQUE" not in sql.upper()) or (kind == "trigger" and name in RTREE_INSERT_TRIGGERS):
                     self.connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
                     self.dropped.append((kind, sql))
         else:
@@ -134,10 +137,13 @@ class Writer:
     def rtree_by_hand(self) -> bool:
         return any(kind == "trigger" for kind, _sql in self.dropped)
 
-    def insert_points(self, points: list[tuple]) -> None:
-        """What the dropped R*Tree trigger would have done: (id, lat, lat, lon, lon) rows."""
+    def insert_points(self, points: list[tuple], open_points: list[tuple] = ()) -> None:
+        """What the dropped R*Tree triggers would have done: (id, lat, lat, lon, lon) rows, and the
+        same for open requests in the index of open requests."""
         if points:
             self.connection.exec_driver_sql("INSERT INTO request_rtree VALUES (?, ?, ?, ?, ?)", points)
+        if open_points:
+            self.connection.exec_driver_sql("INSERT INTO request_open_rtree VALUES (?, ?, ?, ?, ?)", list(open_points))
 
     def restore(self) -> None:
         if not self.sqlite:
