@@ -115,21 +115,25 @@ def _reporter_from(form: Form):
     return service.Reporter(None, name, email, phone)
 
 
+def _neighbour_form(note_label):
+    """The small form neighbours post on a request page: a note, who they are, a photo."""
+    form = Form(request.form)
+    note = form.text("note", label=note_label, max_length=service.MAX_DESCRIPTION, multiline=True)
+    reporter = _reporter_from(form)
+    photos = read_photos(form, request.files.getlist("photos"), [], current_app.config["UPLOAD_DIR"])
+    return form, note, reporter, [service.StoredPhoto(**p) for p in photos]
+
+
 @bp.post("/requests/<number>/coreport")
 @keeps_input
 def coreport(number: str):
     """ "I have this too", from the request page, with an optional note and photo."""
     session, found = get_session(), _request_or_404(number)
-    form = Form(request.form)
-    note = form.text("note", label=_l("Your note"), max_length=service.MAX_DESCRIPTION, multiline=True)
-    reporter = _reporter_from(form)
-    photos = read_photos(form, request.files.getlist("photos"), [], current_app.config["UPLOAD_DIR"])
-    key = form.value("idempotency_key")
+    form, note, reporter, photos = _neighbour_form(_l("Your note"))
     if form.ok:
         try:
-            if service.claim_idempotency_key(session, key, "coreport", found.id):
-                service.add_coreport(session, found, reporter, note=note,
-                                     photos=[service.StoredPhoto(**p) for p in photos])
+            if service.claim_idempotency_key(session, form.value("idempotency_key"), "coreport", found.id):
+                service.add_coreport(session, found, reporter, note=note, photos=photos)
             session.commit()
             flash(_("Thank you. You have been added to this request and will hear about its progress."), "success")
             return redirect(url_for("requests.show", number=found.number), 303)
@@ -144,16 +148,12 @@ def coreport(number: str):
 def still_there(number: str):
     """A neighbour says a closed request is not fixed."""
     session, found = get_session(), _request_or_404(number)
-    form = Form(request.form)
-    note = form.text("note", label=_l("What do you see?"), max_length=service.MAX_DESCRIPTION, multiline=True)
-    reporter = _reporter_from(form)
-    photos = read_photos(form, request.files.getlist("photos"), [], current_app.config["UPLOAD_DIR"])
+    form, note, reporter, photos = _neighbour_form(_l("What do you see?"))
     if form.ok:
         try:
             if not service.claim_idempotency_key(session, form.value("idempotency_key"), "still_there", found.id):
                 return redirect(url_for("requests.show", number=found.number), 303)
-            result = service.still_there(session, found, reporter=reporter, note=note,
-                                         photos=[service.StoredPhoto(**p) for p in photos])
+            result = service.still_there(session, found, reporter=reporter, note=note, photos=photos)
             service.notify_department_reopened(session, found, result)
             session.commit()
             flash(_("Thank you. The department has been told the problem is still there."), "success")
