@@ -50,3 +50,20 @@ def notify_status_change(session: Session, request: ServiceRequest, update: Requ
         mails.append(queue_mail(session, to=email, subject=subject, body=body))
     session.flush()
     return mails
+
+
+def notify_department_reopened(session: Session, request: ServiceRequest, result: ServiceRequest) -> OutboxMail | None:
+    """Tell the owning department a neighbour says the problem is still there (in the city's language)."""
+    from portal.models import Department
+    department = session.get(Department, request.department_id)
+    if not department or not department.email:
+        return None
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("staff.show", number=result.number)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if result.id == request.id:
+            subject = gettext("Reopened: request %(number)s is still there", number=format_number(request.number))
+        else:
+            subject = gettext("New request %(number)s: %(old)s is still there",
+                              number=format_number(result.number), old=format_number(request.number))
+        body = render_template("requests/mail_still_there.txt", request=request, result=result, link=link)
+    return queue_mail(session, to=department.email, subject=subject, body=body)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from portal.areas.service import inside_city, neighbourhood_at
 from portal.models import (
-    Channel, ClosureReason, CoReport, Department, IdempotencyKey, RequestFollower, RequestPhoto, RequestUpdate, ServiceRequest,
+    Channel, ClosureReason, CoReport, IdempotencyKey, RequestFollower, RequestPhoto, RequestUpdate, ServiceRequest,
     ServiceType, Status, UpdateKind, utcnow,
 )
 from portal.validation import Invalid
@@ -316,18 +316,3 @@ def claim_idempotency_key(session: Session, key: str, scope: str, request_id: in
     except IntegrityError:  # the same post, a moment earlier, in another process
         return False
     return True
-
-
-def notify_department_reopened(session: Session, request: ServiceRequest, result: ServiceRequest):
-    """Tell the owning department that a neighbour says the problem is still there."""
-    from portal.notify.service import queue_mail
-    department = session.get(Department, request.department_id)
-    if not department or not department.email:
-        return None
-    if result.id == request.id:
-        subject = f"Reopened: request {format_number(request.number)} is still there"
-    else:
-        subject = f"New request {format_number(result.number)}: {format_number(request.number)} is still there"
-    return queue_mail(session, to=department.email, subject=subject,
-                      body=f"A neighbour reports that request {format_number(request.number)} is not fixed.\n"
-                           f"See /staff/requests/{result.number}\n")

@@ -12,6 +12,7 @@ from portal.content import localise
 from portal.db import get_session
 from portal.models import Area, CoReport, Department, ServiceRequest, ServiceType, Status
 from portal.requests import browse, catalogue, service
+from portal.requests.notifications import notify_department_reopened
 from portal.requests.photos import photo_path
 from portal.requests.report_form import read_photos
 from portal.validation import Form, Invalid
@@ -154,7 +155,7 @@ def still_there(number: str):
             if not service.claim_idempotency_key(session, form.value("idempotency_key"), "still_there", found.id):
                 return redirect(url_for("requests.show", number=found.number), 303)
             result = service.still_there(session, found, reporter=reporter, note=note, photos=photos)
-            service.notify_department_reopened(session, found, result)
+            notify_department_reopened(session, found, result)
             session.commit()
             flash(_("Thank you. The department has been told the problem is still there."), "success")
             return redirect(url_for("requests.show", number=result.number), 303)

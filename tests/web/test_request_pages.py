@@ -85,6 +85,9 @@ def test_still_there_reopens_within_30_days_else_files_linked(city, app):
     reopened = client.post(f"{page_url}/still-there", data={"note": "Hole is back", "idempotency_key": "k1"})
     assert reopened.status_code == 303 and reopened.headers["Location"] == page_url
     assert get_request(app, number).status == "open"
+    with app.app_context():
+        mail = db.get_session().exec(select(OutboxMail).where(OutboxMail.to_addr.like("streets@%"))).one()
+    assert "Reopened" in mail.subject and f"/staff/requests/{number}" in mail.body_text
     assert client.post(f"{page_url}/still-there", data={"note": "again", "idempotency_key": "k1"}).status_code in (303, 422)
     set_fields(app, number, status=Status.closed, closure_reason="fixed", closed_at=utcnow() - timedelta(days=45))
     linked = client.post(f"{page_url}/still-there", data={"note": "Back again", "idempotency_key": "k2"})
