@@ -36,3 +36,13 @@ def csv_rows(reader, report: ProblemReport, *, spaces_are_blank: bool = False) -
             continue
         report.rows += 1
         yield start, values
+
+
+def read_header(reader, file_name: str, error: type[Exception]) -> list[str]:
+    """The first row, or `error` naming the file when it is empty or not CSV at all."""
+    try:
+        return next(reader)
+    except StopIteration:
+        raise error(f"{file_name}: the file is empty") from None
+    except csv.Error as problem:
+        raise error(f"{file_name}: line 1: not CSV ({problem})") from None

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from portal.csvrows import csv_rows
+from portal.csvrows import csv_rows, read_header
 from portal.models import AddressPoint
 
 FIELDS = ("address", "lat", "lon")
@@ -163,12 +163,7 @@ def import_address_file(session: Session, path: Path, mapping: dict[str, str]) -
     report, check_point = AddressReport(), PointCheck(session)
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise AddressFileError(f"{path.name}: the file is empty") from None
-        except csv.Error as problem:
-            raise AddressFileError(f"{path.name}: line 1: not CSV ({problem})") from None
+        header = read_header(reader, path.name, AddressFileError)
         columns = _columns(header, mapping, path)
         width = len(header)
         batch: dict[str, dict] = {}

@@ -55,7 +55,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from portal.csvrows import csv_rows
+from portal.csvrows import csv_rows, read_header
 from portal.models import Channel, ServiceRequest, Status, UpdateKind
 from portal.requests.importing.batch import Prepared, random_numbers
 from portal.requests.importing.report import MAX_PROBLEMS, ImportReport
@@ -120,12 +120,7 @@ class RequestImport:
         handle = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding="utf-8-sig", errors="replace", newline="")
         try:
             reader = csv.reader(handle)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ImportFileError(f"{self.path.name}: the file is empty") from None
-            except csv.Error as problem:
-                raise ImportFileError(f"{self.path.name}: line 1: not CSV ({problem})") from None
+            header = read_header(reader, self.path.name, ImportFileError)
             report.detected = self.format is None
             report.format = self.format or detect_format(header)
             from portal.areas.assign import AreaIndex, PointCheck
