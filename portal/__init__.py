@@ -51,3 +51,5 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from portal.areas.address_views import bp as addresses_bp
     app.register_blueprint(addresses_bp)
+    from portal.audit.views import bp as audit_bp
+    app.register_blueprint(audit_bp)

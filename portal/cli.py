@@ -19,6 +19,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
     app.cli.add_command(mail)
+    app.cli.add_command(create_api_key)
     from portal.areas.cli import import_addresses, import_areas
     from portal.requests.import_cli import import_requests_command
     app.cli.add_command(import_areas)
@@ -32,7 +33,7 @@ def database():
 
 
 @database.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str):
     """Apply migrations up to REVISION."""
     db.upgrade(current_app.config["SQLALCHEMY_DATABASE_URI"], revision)
@@ -92,3 +93,25 @@ def mail_send():
             status = deliver(session, mail_id, smtp_url=current_app.config.get("SMTP_URL"),
                              mail_from=current_app.config["MAIL_FROM"])
             click.echo(f"mail {mail_id}: {status}")
+
+
+@click.command("create-api-key")
+@with_appcontext
+@click.argument("name")
+def create_api_key(name: str):
+    """Create an API key for the Open311 API; it is printed once and stored only as a hash."""
+    from portal.apikeys.service import create_key
+    from portal.audit.service import record
+    from portal.validation import Invalid
+    with db.writing():
+        session = db.get_session()
+        try:
+            key, plain = create_key(session, name)
+        except Invalid as invalid:
+            for field, message in invalid.errors.items():
+                click.echo(f"error: {field}: {message}", err=True)
+            raise SystemExit(2) from None
+        record(session, "apikey.create", target_kind="api_key", target_id=key.id, summary=key.name)
+        session.commit()
+    click.echo(f"created API key {key.id} '{key.name}' (shown once, keep it safe):")
+    click.echo(plain)

@@ -1,5 +1,7 @@
 """All tables, one module per feature; imported here so Alembic and callers see one namespace."""
 from portal.models.base import utcnow
+from portal.models.apikeys import ApiKey
+from portal.models.audit import AuditEntry
 from portal.models.accounts import Department, PasswordReset, Role, User, UserSession
 from portal.models.areas import AddressPoint, Area, RequestArea
 from portal.models.catalogue import Datatype, Question, ServiceGroup, ServiceType, Translation
@@ -19,6 +21,7 @@ from portal.models.requests import (
 )
 
 __all__ = [
+    "ApiKey", "AuditEntry",
     "AddressPoint", "Area", "RequestArea", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
     "OutboxMail", "PasswordReset", "Question", "ReportDraft", "RequestFollower", "RequestPhoto",
     "RequestUpdate", "Role", "ServiceGroup", "ServiceRequest", "ServiceType", "Status",

@@ -1,0 +1,1 @@
+"""API keys for systems that write through the Open311 API."""
