@@ -6,6 +6,7 @@ from portal.models.accounts import Department, PasswordReset, Role, User, UserSe
 from portal.models.areas import AddressPoint, Area, RequestArea
 from portal.models.catalogue import Datatype, Question, ServiceGroup, ServiceType, Translation
 from portal.models.mail import OutboxMail
+from portal.models.staff import Intake, ResponseTemplate, SavedFilter
 from portal.models.requests import (
     Channel,
     ClosureReason,
@@ -21,7 +22,7 @@ from portal.models.requests import (
 )
 
 __all__ = [
-    "ApiKey", "AuditEntry",
+    "ApiKey", "AuditEntry", "Intake", "ResponseTemplate", "SavedFilter",
     "AddressPoint", "Area", "RequestArea", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
     "OutboxMail", "PasswordReset", "Question", "ReportDraft", "RequestFollower", "RequestPhoto",
     "RequestUpdate", "Role", "ServiceGroup", "ServiceRequest", "ServiceType", "Status",

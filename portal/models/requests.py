@@ -43,6 +43,11 @@ class UpdateKind(StrEnum):
     coreport = "coreport"
     reopened = "reopened"
     still_there = "still_there"
+    transfer = "transfer"  # passed to another department (public; the reason is an internal note)
+    merge = "merge"  # on the original: a duplicate was merged into it
+    merged = "merged"  # on the duplicate: merged into the original
+    assign = "assign"  # internal
+    priority = "priority"  # internal
 
 
 class ServiceRequest(SQLModel, table=True):
