@@ -6,6 +6,10 @@ from portal.models.accounts import Department, PasswordReset, Role, User, UserSe
 from portal.models.areas import AddressPoint, Area, RequestArea
 from portal.models.catalogue import Datatype, Question, ServiceGroup, ServiceType, Translation
 from portal.models.mail import OutboxMail
+from portal.models.community import (
+    Event, Follow, FollowLevel, Notification, Organisation, OrganisationMember, Post, PostDraft, PostFlag,
+    PostRevision, Thread, ThreadRead, ThreadRequestLink, ThreadSupport,
+)
 from portal.models.staff import Intake, ResponseTemplate, SavedFilter
 from portal.models.requests import (
     Channel,
@@ -20,9 +24,10 @@ from portal.models.requests import (
     Status,
     UpdateKind,
 )
+from portal.models.open311 import Open311Token, Open311UpdateRef
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Intake", "ResponseTemplate", "SavedFilter",
+    "ApiKey", "AuditEntry", "Open311Token", "Open311UpdateRef", "Intake", "ResponseTemplate", "SavedFilter",
     "AddressPoint", "Area", "RequestArea", "Channel", "ClosureReason", "CoReport", "Datatype", "Department", "IdempotencyKey",
     "OutboxMail", "PasswordReset", "Question", "ReportDraft", "RequestFollower", "RequestPhoto",
     "RequestUpdate", "Role", "ServiceGroup", "ServiceRequest", "ServiceType", "Status",

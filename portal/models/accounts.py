@@ -44,6 +44,7 @@ class User(UserMixin, SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=10)
     notify_email: str = Field(default=NotifyEmail.immediately, max_length=20)
     disabled: bool = Field(default=False)
+    blocked_at: datetime | None = None  # blocked by a moderator: cannot post, content hidden
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 

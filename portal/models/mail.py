@@ -23,6 +23,7 @@ class OutboxMail(SQLModel, table=True):
     to_addr: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     body_text: str
+    unsubscribe_url: str | None = Field(default=None, max_length=500)  # List-Unsubscribe (RFC 8058)
     status: str = Field(default=MailStatus.queued, max_length=20, index=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)

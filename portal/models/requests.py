@@ -137,6 +137,7 @@ class RequestFollower(SQLModel, table=True):
     request_id: int = Field(foreign_key="service_request.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     email: str | None = Field(default=None, max_length=254)
+    level: str = Field(default="normal", max_length=10)  # watching | normal | muted (portal.models.community)
     created_at: datetime = Field(default_factory=utcnow)
 
 
