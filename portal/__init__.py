@@ -53,3 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(addresses_bp)
     from portal.audit.views import bp as audit_bp
     app.register_blueprint(audit_bp)
+    from portal.open311.views import bp as open311_bp
+    app.register_blueprint(open311_bp)
+    # Open311 writes authenticate with an api_key, never a cookie: no CSRF token to check there.
+    web.csrf_exempt_blueprint(app, open311_bp.name)

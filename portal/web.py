@@ -217,6 +217,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if request.path.startswith("/open311/"):
+            # API clients get Open311 error lists, never HTML, also where no API view matched (404, 405).
+            from portal.open311.views import http_error_response
+            return http_error_response(error)
         if error.code not in ERROR_TEXT:
             return error
         response = app.make_response(render_error(error.code, None))
