@@ -53,6 +53,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(addresses_bp)
     from portal.audit.views import bp as audit_bp
     app.register_blueprint(audit_bp)
+    from portal.agent.views import bp as agent_bp
+    app.register_blueprint(agent_bp)
+    from portal.community.views import bp as community_bp
+    from portal.notify import views as notify_views
+    app.register_blueprint(community_bp)
+    notify_views.init_app(app)
     from portal.open311.views import bp as open311_bp
     app.register_blueprint(open311_bp)
     # Open311 writes authenticate with an api_key, never a cookie: no CSRF token to check there.
