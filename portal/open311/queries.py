@@ -36,6 +36,8 @@ class Params:
     def get(self, name: str) -> str | None:
         values = {v.strip() for v in self.values(name)}
         values.discard("")
+        if any("\x00" in v for v in values):  # never meant, and PostgreSQL text cannot hold it
+            raise Open311Error(400, _l("The argument %(name)s contains a NUL byte.", name=name))
         if len(values) > 1:
             raise Open311Error(400, _l("The argument %(name)s was given more than once.", name=name))
         return values.pop() if values else None

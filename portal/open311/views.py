@@ -55,6 +55,8 @@ def base_url() -> str:
 def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Open311Error(404, _l("Unknown format %(fmt)s: use .xml or .json.", fmt=fmt[:10]))
+    if any(ord(c) < 32 for c in request.path):  # %00 and friends name nothing here (and break PostgreSQL)
+        raise Open311Error(404, HTTP_TEXT[404])
     return fmt
 
 
