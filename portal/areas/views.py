@@ -92,7 +92,13 @@ def show(slug: str):
     listed = summary.open + summary.recent
     return render_page("areas/show.html", area=area, view=view, summary=summary,
                        svg=_svg(session, view, found.items, highlight=area.id, title=title),
-                       count_types=_types(session, [t for t, _o, _n in summary.counts]), **list_context(listed))
+                       count_types=_types(session, [t for t, _o, _n in summary.counts]),
+                       events=_events(session, area), **list_context(listed))
+
+
+def _events(session, area) -> list:
+    from portal.community.organisations import upcoming_events  # the community feature owns events
+    return upcoming_events(session, area_id=area.id, limit=5)
 
 
 def _geojson(data: dict, status: int = 200):

@@ -71,6 +71,9 @@ def build_message(mail: OutboxMail, mail_from: str) -> EmailMessage:
     message["To"] = mail.to_addr
     message["Subject"] = mail.subject
     message["Message-ID"] = f"<outbox-{mail.id}-{mail.created_at:%Y%m%d%H%M%S}@stoop>"
+    if mail.unsubscribe_url:  # RFC 2369 + RFC 8058: mail apps offer a one-click unsubscribe
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.body_text)
     return message
 

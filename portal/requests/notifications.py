@@ -38,16 +38,44 @@ def audience(session: Session, request: ServiceRequest) -> dict[str, str | None]
 
 
 def notify_status_change(session: Session, request: ServiceRequest, update: RequestUpdate) -> list[OutboxMail]:
-    """One mail per person (the in-app inbox joins this path with the community issue)."""
+    """Tell everyone once. Accounts following the request get an in-app notification and mail by
+    their own choice (right away, in the daily digest, or never); muted followers hear nothing.
+    People known only by an email address get one mail each, with a one-click unsubscribe link."""
+    from portal.notify import inbox, unsubscribe
     service_type = session.get(ServiceType, request.service_type_id)
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("requests.show", number=request.number)
-    mails = []
+    path = url_for("requests.show", number=request.number)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + path
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+
+    def status_mail():
+        subject = gettext("Update on request %(number)s", number=format_number(request.number))
+        return subject, render_template("requests/mail_status.txt", request=request, update=update,
+                                        service_type=service_type, link=link)
+
+    def status_line():
+        from portal.requests.labels import STATUS_LABELS
+        return gettext("Request %(number)s is now: %(status)s", number=format_number(request.number),
+                       status=STATUS_LABELS.get(update.status, update.status or ""))
+
+    mails, told = [], set()
+    for user in inbox.status_followers(session, request.id):
+        told.add(user.email.lower())
+        mail = inbox.notify_user(session, user, event_key=f"status:{update.id}:{user.id}", kind="status",
+                                 text=status_line, link=path, mail=status_mail)
+        if mail:
+            mails.append(mail)
+    muted_or_account = {u.email.lower() for u in session.exec(select(User).join(
+        RequestFollower, RequestFollower.user_id == User.id).where(RequestFollower.request_id == request.id))}
     for email, locale in audience(session, request).items():
-        with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject = gettext("Update on request %(number)s", number=format_number(request.number))
-            body = render_template("requests/mail_status.txt", request=request, update=update,
-                                   service_type=service_type, link=link)
-        mails.append(queue_mail(session, to=email, subject=subject, body=body))
+        if email in told or email in muted_or_account:
+            continue
+        with force_locale(locale or default_locale):
+            subject, body = status_mail()
+            unsubscribe_url = unsubscribe.link(email=email)
+            body += "\n-- \n" + gettext("Stop these emails (one click): %(url)s", url=unsubscribe_url) + "\n"
+        mail = queue_mail(session, to=email, subject=subject, body=body)
+        mail.unsubscribe_url = unsubscribe_url
+        mails.append(mail)
     session.flush()
     return mails
 

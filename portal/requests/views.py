@@ -57,7 +57,12 @@ def _show(found: ServiceRequest, *, private_view: bool = False, form: Form | Non
         following=service.is_following(session, found, user_id), joined=joined,
         form=form or Form({}, csrf_failed=False), can_still_there=found.status == Status.closed,
         duplicate_of=session.get(ServiceRequest, found.duplicate_of_id) if found.duplicate_of_id else None,
-        **list_context([found]))
+        discussion=_discussion(found), **list_context([found]))
+
+
+def _discussion(found: ServiceRequest) -> dict:
+    from portal.community.views import request_discussion  # the community feature owns the thread
+    return request_discussion(found)
 
 
 @bp.get("/requests/<number>")
