@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from portal.accounts.roles import require_role
 from portal.admin.views import bp
+from portal.audit.service import record
 from portal.db import get_session
 from portal.models import Datatype, Department, Question, ServiceGroup, ServiceType
 from portal.models.accounts import Role
@@ -84,6 +85,16 @@ def _type_data(t: ServiceType) -> dict:
             "service_level_days": t.service_level_days, "duplicate_radius_m": t.duplicate_radius_m}
 
 
+def _audit(action: str, kind: str, target: str, summary: str, details: dict | None = None) -> None:
+    """Recorded before the catalogue service commits, so the change and its record commit together
+    (and both roll back when the change is refused)."""
+    record(get_session(), action, target_kind=kind, target_id=target, summary=summary, details=details)
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after.get(k)] for k in after if str(before.get(k)) != str(after.get(k))}
+
+
 def _code_of(model, row_id: int) -> str:
     row = get_session().get(model, row_id)
     return row.code if row else ""
@@ -115,9 +126,12 @@ def type_new():
 def type_create():
     form = _form()
     if form.ok:
+        data = _submitted("active")
         try:
-            created = service.save_type(get_session(), existing=None, data=_submitted("active"))
+            _audit("type.create", "service_type", data.get("code", ""), data.get("name", "")[:200], data)
+            created = service.save_type(get_session(), existing=None, data=data)
         except Invalid as invalid:
+            get_session().rollback()
             form.absorb(invalid)
     if not form.ok:
         return _type_page(form, status=422)
@@ -138,9 +152,13 @@ def type_edit(code: str):
 def type_update(code: str):
     service_type, form = _type_or_404(code), _form()
     if form.ok:
+        data = _submitted("active")
         try:
-            service.save_type(get_session(), existing=service_type, data=_submitted("active"))
+            _audit("type.edit", "service_type", service_type.code, service_type.name,
+                   _changes(_type_data(service_type), data))
+            service.save_type(get_session(), existing=service_type, data=data)
         except Invalid as invalid:
+            get_session().rollback()
             form.absorb(invalid)
     if not form.ok:
         return _type_page(form, service_type, status=422)
@@ -153,6 +171,7 @@ def type_update(code: str):
 def type_delete(code: str):
     service_type = _type_or_404(code)
     name = service_type.name
+    _audit("type.delete", "service_type", service_type.code, name)
     if service.delete_or_deactivate_type(get_session(), service_type) == "deleted":
         flash(_("Service type “%(name)s” deleted: it had no requests.", name=name), "success")
     else:
@@ -177,10 +196,12 @@ def question_new(code: str):
 def question_create(code: str):
     service_type, form = _type_or_404(code), _form()
     if form.ok:
+        data = _submitted("required")
         try:
-            service.save_question(get_session(), service_type=service_type, existing=None,
-                                  data=_submitted("required"))
+            _audit("question.create", "service_type", service_type.code, data.get("text", "")[:200], data)
+            service.save_question(get_session(), service_type=service_type, existing=None, data=data)
         except Invalid as invalid:
+            get_session().rollback()
             form.absorb(invalid)
     if not form.ok:
         return _question_page(form, service_type, status=422)
@@ -205,10 +226,15 @@ def question_update(code: str, qid: int):
     service_type = _type_or_404(code)
     question, form = _question_or_404(service_type, qid), _form()
     if form.ok:
+        data = _submitted("required")
         try:
-            service.save_question(get_session(), service_type=service_type, existing=question,
-                                  data=_submitted("required"))
+            _audit("question.edit", "service_type", service_type.code, question.text,
+                   {"question": question.code, **_changes({"code": question.code, "text": question.text,
+                    "datatype": question.datatype, "required": question.required,
+                    "position": str(question.position)}, data)})
+            service.save_question(get_session(), service_type=service_type, existing=question, data=data)
         except Invalid as invalid:
+            get_session().rollback()
             form.absorb(invalid)
     if not form.ok:
         return _question_page(form, service_type, question, status=422)
@@ -221,6 +247,8 @@ def question_update(code: str, qid: int):
 def question_toggle(code: str, qid: int):
     service_type = _type_or_404(code)
     question = _question_or_404(service_type, qid)
+    _audit("question.deactivate" if question.active else "question.activate", "service_type", service_type.code,
+           question.text, {"question": question.code})
     if question.active:
         service.deactivate_question(get_session(), question)
         flash(_("Question “%(text)s” deactivated: it is no longer asked.", text=question.text), "success")

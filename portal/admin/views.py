@@ -31,3 +31,6 @@ def outbox():
     return render_template("admin/outbox.html", mails=mails, page=page,
                            has_next=page * PAGE_SIZE < total, total=total)
 from portal.admin import catalogue as _catalogue  # noqa: E402,F401  (registers the catalogue pages)
+from portal.admin import keys as _keys  # noqa: E402,F401  (API keys)
+from portal.admin import people as _people  # noqa: E402,F401  (departments, users and roles)
+from portal.admin import responses as _responses  # noqa: E402,F401  (response templates)
