@@ -100,15 +100,15 @@ class Api:
     def __init__(self, app, client, key: str, lat: float, lon: float):
         self.app, self.client, self.key, self.lat, self.lon = app, client, key, lat, lon
 
-    def get(self, path: str, fmt: str = "json", status: int = 200, **params):
+    def get(self, path: str, fmt: str = "json", expect: int = 200, **params):
         response = self.client.get(f"/open311/v2/{path}.{fmt}", query_string=params)
-        assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+        assert response.status_code == expect, (response.status_code, response.get_data(as_text=True)[:500])
         return read(response, fmt, path)
 
-    def post(self, path: str, data, fmt: str = "json", status: int = 200, headers=None, **kwargs):
+    def post(self, path: str, data, fmt: str = "json", expect: int = 200, headers=None, **kwargs):
         response = self.client.post(f"/open311/v2/{path}.{fmt}", data=data, headers=headers or {}, csrf=False,
                                     **kwargs)
-        assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+        assert response.status_code == expect, (response.status_code, response.get_data(as_text=True)[:500])
         response.close()  # what follows the response (mail, batch filing) runs now, as behind a real server
         return read(response, fmt)  # POST answers are not request records: no schema in the set for them
 
@@ -169,3 +169,35 @@ def bulk_requests(app, count: int, *, days_ago: float = 1) -> None:
                 for i in range(count)]
         session.execute(insert(ServiceRequest), rows)
         session.commit()
+
+
+def load_city(app) -> None:
+    """The demo catalogue and neighbourhoods, as the `city` fixture loads them."""
+    from portal.areas.demo_city import demo_areas
+    from portal.areas.service import save_area
+    from portal.demo import load_departments
+    from portal.requests import catalogue_data, catalogue_es
+    from portal.requests.catalogue import load_catalogue
+    with app.app_context(), db.writing():
+        session = db.get_session()
+        load_departments(session)
+        load_catalogue(session, catalogue_data, {"es": catalogue_es})
+        for area in demo_areas():
+            save_area(session, **area)
+        session.commit()
+
+
+def make_app_with_smtp(database_url, tmp_path, smtp_url: str):
+    """An app whose mail really leaves through SMTP, with the city loaded and an API key."""
+    from portal.apikeys.service import create_key
+    from portal.models import Area
+    from tests.conftest import make_app
+    app = make_app(database_url, tmp_path, SMTP_URL=smtp_url)
+    load_city(app)
+    with app.app_context(), db.writing():
+        session = db.get_session()
+        _key, plain = create_key(session, "Streets app")
+        session.commit()
+        area = session.exec(select(Area).where(Area.kind == "neighbourhood").order_by(Area.id)).first()
+        lat, lon = area.centre_lat, area.centre_lon
+    return app, Api(app, app.test_client(), plain, lat, lon)

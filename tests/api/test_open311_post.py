@@ -62,8 +62,8 @@ def test_location_by_address_string_or_address_id(api):
     for number in (by_string, by_id):
         record = api.get(f"requests/{number}")[0]
         assert abs(record["lat"] - api.lat) < 1e-6 and record["address"].startswith("1400 John F")
-    api.post("requests", api.report(lat=None, long=None, address_string="99999 Nowhere Lane"), status=400)
-    api.post("requests", api.report(lat=None, long=None, address_id="123456789"), status=400)
+    api.post("requests", api.report(lat=None, long=None, address_string="99999 Nowhere Lane"), expect=400)
+    api.post("requests", api.report(lat=None, long=None, address_id="123456789"), expect=400)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -73,7 +73,7 @@ def test_no_location_or_lat_without_long_is_400(api, fmt):
     for location in ({"lat": None, "long": None}, {"long": None}, {"lat": None}, {"lat": "nan", "long": "-75.1"},
                      {"lat": "91", "long": "-75.1"}, {"lat": "39.9", "long": "inf"}, {"lat": "", "long": ""},
                      {"lat": "48.85", "long": "2.35"}):
-        errors = api.post("requests", api.report(**location), fmt=fmt, status=400)
+        errors = api.post("requests", api.report(**location), fmt=fmt, expect=400)
         if fmt == "xml":
             assert errors.findtext("error/code") == "400"
     assert count_requests(api.app) == before
@@ -89,7 +89,7 @@ def test_missing_invalid_or_revoked_key_is_403(api, fmt):
         revoke(session, key.id)
         session.commit()
     for key_value in (None, "", "stoop_wrong", plain, "x" * 500):
-        errors = api.post("requests", api.report(api_key=key_value), fmt=fmt, status=403)
+        errors = api.post("requests", api.report(api_key=key_value), fmt=fmt, expect=403)
         if fmt == "json":
             assert errors[0]["code"] == 403 and errors[0]["description"]
         else:
@@ -106,20 +106,20 @@ def test_api_key_in_the_query_string_works(api):
 
 def test_missing_or_unknown_service_code(api):
     """Checklist 17."""
-    api.post("requests", api.report(service_code=None), status=400)
-    api.post("requests", api.report(service_code=""), status=400)
-    api.post("requests", api.report(service_code="NOPE"), status=404)
-    api.post("requests", api.report(service_code="NOPE"), fmt="xml", status=404)
+    api.post("requests", api.report(service_code=None), expect=400)
+    api.post("requests", api.report(service_code=""), expect=400)
+    api.post("requests", api.report(service_code="NOPE"), expect=404)
+    api.post("requests", api.report(service_code="NOPE"), fmt="xml", expect=404)
     assert count_requests(api.app) == 0
 
 
 def test_attributes_validated_as_the_web_form_does(api):
     """Checklist 18 and 19: the same validate_answers as the report form."""
-    api.post("requests", api.report(**{"attribute[size]": None}), status=400)  # required, missing
-    api.post("requests", api.report(**{"attribute[size]": ""}), status=400)  # required, empty
-    api.post("requests", api.report(**{"attribute[size]": "enormous"}), status=400)  # not a key
+    api.post("requests", api.report(**{"attribute[size]": None}), expect=400)  # required, missing
+    api.post("requests", api.report(**{"attribute[size]": ""}), expect=400)  # required, empty
+    api.post("requests", api.report(**{"attribute[size]": "enormous"}), expect=400)  # not a key
     heat = {"service_code": "no-heat", "attribute[size]": None, "attribute[unit]": "2B"}
-    errors = api.post("requests", api.report(**heat, **{"attribute[occupants]": "three"}), status=400)
+    errors = api.post("requests", api.report(**heat, **{"attribute[occupants]": "three"}), expect=400)
     assert "occupants" in errors[0]["description"]
     assert count_requests(api.app) == 0
     number = api.file(**heat, **{"attribute[occupants]": "3"})
@@ -129,19 +129,19 @@ def test_attributes_validated_as_the_web_form_does(api):
     number = api.post("requests", body)[0]["service_request_id"]
     assert set(stored(api.app, number).answers["dumped_items"]) == {"tyres", "furniture"}
     body["attribute[dumped_items][]"] = ["tyres", "spaceship"]
-    api.post("requests", body, status=400)
+    api.post("requests", body, expect=400)
 
 
 def test_description_limit_and_bad_text(api):
     """Checklist 20: over 4,000 characters is 400 (no truncation); NUL bytes refused; nothing stored."""
-    api.post("requests", api.report(description="x" * 4001), status=400)
-    api.post("requests", api.report(description="x" * 4001), fmt="xml", status=400)
-    api.post("requests", api.report(description="nul \x00 byte"), status=400)
-    api.post("requests", api.report(service_code="pothole\x00"), status=400)
-    api.post("requests", api.report(service_code="pothole", **{"attribute[size]": "small\x00"}), status=400)
-    api.get("services/pothole%00", status=404)
-    api.get("tokens/abc%00", "xml", status=404)
-    api.get("requests", status=400, service_code="pothole\x00")
+    api.post("requests", api.report(description="x" * 4001), expect=400)
+    api.post("requests", api.report(description="x" * 4001), fmt="xml", expect=400)
+    api.post("requests", api.report(description="nul \x00 byte"), expect=400)
+    api.post("requests", api.report(service_code="pothole\x00"), expect=400)
+    api.post("requests", api.report(service_code="pothole", **{"attribute[size]": "small\x00"}), expect=400)
+    api.get("services/pothole%00", expect=404)
+    api.get("tokens/abc%00", "xml", expect=404)
+    api.get("requests", expect=400, service_code="pothole\x00")
     assert count_requests(api.app) == 0
     assert api.file(description="x" * 4000)
 
@@ -154,8 +154,8 @@ def test_optional_fields_empty_and_unknown_parameters(api):
     assert record["media_url"] is None and record["description"] == ""
     number = api.file(device_id="abc-123", account_id="42")
     assert api.get(f"requests/{number}")[0]["status"] == "open"
-    api.post("requests", api.report(email="not an email"), status=400)
-    api.post("requests", api.report(media_url="javascript:alert(1)"), status=400)
+    api.post("requests", api.report(email="not an email"), expect=400)
+    api.post("requests", api.report(media_url="javascript:alert(1)"), expect=400)
 
 
 def test_repeated_parameters_and_bad_encoding(api):
@@ -180,8 +180,8 @@ def test_a_13_mb_body_is_413_in_open311_form(api):
 
 def test_tokens_unknown_and_batch_types(api):
     """Checklist 23: unknown token 404 (both); a batch type answers with a token that resolves to an id."""
-    api.get("tokens/UNKNOWN", "json", status=404)
-    api.get("tokens/UNKNOWN", "xml", status=404)
+    api.get("tokens/UNKNOWN", "json", expect=404)
+    api.get("tokens/UNKNOWN", "xml", expect=404)
     api.app.config["OPEN311_BATCH_TYPES"] = "alley-light"
     services = {s["service_code"]: s for s in api.get("services")}
     assert services["alley-light"]["type"] == "batch" and services["pothole"]["type"] == "realtime"
@@ -202,8 +202,8 @@ def test_idempotency_key_same_body_same_request_other_body_422(api):
     first = api.post("requests", body, headers=headers)
     again = api.post("requests", body, headers=headers)
     assert first == again and count_requests(api.app) == 1
-    api.post("requests", {**body, "description": "something else"}, headers=headers, status=422)
-    api.post("requests", {**body, "description": "something else"}, fmt="xml", headers=headers, status=422)
+    api.post("requests", {**body, "description": "something else"}, headers=headers, expect=422)
+    api.post("requests", {**body, "description": "something else"}, fmt="xml", headers=headers, expect=422)
     assert count_requests(api.app) == 1
     other = api.post("requests", body, headers={"Idempotency-Key": "c0ffee-2"})
     assert other != first and count_requests(api.app) == 2

@@ -80,9 +80,9 @@ def test_jurisdiction_missing_empty_ours_or_unknown(api):
     assert api.get("services", jurisdiction_id="") == everything
     assert api.get("services", jurisdiction_id="localhost") == everything  # PUBLIC_URL's host
     for fmt in ("json", "xml"):
-        api.get("services", fmt, status=404, jurisdiction_id="sfgov.org")
-        api.get("services/pothole", fmt, status=404, jurisdiction_id="sfgov.org")
-        api.get("requests", fmt, status=404, jurisdiction_id="sfgov.org")
+        api.get("services", fmt, expect=404, jurisdiction_id="sfgov.org")
+        api.get("services/pothole", fmt, expect=404, jurisdiction_id="sfgov.org")
+        api.get("requests", fmt, expect=404, jurisdiction_id="sfgov.org")
 
 
 def test_definitions_of_every_metadata_service(api):
@@ -120,8 +120,8 @@ def test_definition_in_the_readers_language(api):
 
 def test_unknown_service_code_is_404_in_both_formats(api):
     """Checklist 12."""
-    assert api.get("services/NOPE", "json", status=404)[0]["code"] == 404
-    assert api.get("services/NOPE", "xml", status=404).findtext("error/code") == "404"
+    assert api.get("services/NOPE", "json", expect=404)[0]["code"] == 404
+    assert api.get("services/NOPE", "xml", expect=404).findtext("error/code") == "404"
 
 
 def test_gets_allow_any_origin(api):
