@@ -59,15 +59,18 @@ def take_draft(session: Session, path: str) -> dict | None:
     draft = session.exec(select(PostDraft).where(PostDraft.token == token)).first()
     if draft is None or draft.path != path:
         return None
-    cookie.pop(DRAFT_KEY, None)
     return dict(draft.data)
 
 
-def forget_draft(session: Session, data: dict | None) -> None:
-    """Called in a writing request once a kept draft has been shown."""
+def forget_draft(session: Session) -> None:
+    """Once a kept draft is back in its form: delete it (committed, taking the write lock up front)."""
+    from portal.db import writing
     token = cookie.pop(DRAFT_KEY, None)
     if token:
-        session.execute(delete(PostDraft).where(PostDraft.token == token))
+        session.commit()
+        with writing():
+            session.execute(delete(PostDraft).where(PostDraft.token == token))
+            session.commit()
 
 
 # ------------------------------------------------------------------ refusals, with the text kept

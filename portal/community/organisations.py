@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from portal.accounts.service import user_by_email
-from portal.community.service import Refused
+from portal.community.service import Refused, plain_line, plain_text
 from portal.models import Area, Event, Organisation, OrganisationMember, User, utcnow
 from portal.models.community import OrganisationKind
 from portal.validation import Invalid
@@ -28,6 +28,7 @@ def register(session: Session, user: User, *, name: str, kind: str, area: Area |
     """A new, unverified organisation; its registrant is its first manager. Not committed."""
     if user.blocked_at:
         raise Refused(403, _l("Your account has been blocked by a moderator."))
+    name, contact, description = plain_line(name), plain_line(contact), plain_text(description)
     errors = {}
     if not name:
         errors["name"] = _l("This is required.")
@@ -77,6 +78,7 @@ def add_event(session: Session, organisation: Organisation, user: User, *, title
               ends_at: datetime | None, place: str, description: str, client_key: str | None = None) -> Event:
     if organisation.verified_at is None:
         raise Refused(409, _l("Events appear once a moderator has verified the organisation."))
+    title, place, description = plain_line(title), plain_line(place), plain_text(description)
     errors = {}
     if not title:
         errors["title"] = _l("This is required.")

@@ -71,6 +71,16 @@ class Page:
         return max(1, math.ceil(self.total / self.size))
 
 
+def plain_line(text: str) -> str:
+    """One line of plain text without bidi overrides or control characters (titles, names, fields)."""
+    return " ".join(markup._INVISIBLE.sub("", text or "").split())
+
+
+def plain_text(text: str) -> str:
+    """Several lines of plain text, the same characters removed."""
+    return markup._INVISIBLE.sub("", (text or "").replace("\r\n", "\n")).strip()
+
+
 def city_board() -> Board:
     return Board(CITY_BOARD, str(_l("City-wide")), None)
 
@@ -231,6 +241,7 @@ def create_thread(session: Session, board: Board, user: User, *, title: str, bod
                   organisation_id: int | None = None, request_numbers: list[str] = (),
                   client_key: str | None = None, request_id: int | None = None) -> tuple[Thread, Post]:
     check_writer(user)
+    title = plain_line(title)
     errors = {}
     if not title.strip():
         errors["title"] = _l("Give the thread a title.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import _, lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlmodel import select
 
 from portal.accounts.roles import require_role
@@ -30,7 +31,12 @@ LEVEL_LABELS = {
 @bp.record_once
 def _template_helpers(state) -> None:
     state.app.jinja_env.globals.update(TAGS=service.TAGS, SORTS=service.SORTS)
-    state.app.jinja_env.filters.update(when=_when)
+    state.app.jinja_env.filters.update(when=_when, person=_person)
+
+
+def _person(name) -> Markup:
+    """A name as people typed it, minus direction tricks, isolated so it cannot flip the text around it."""
+    return Markup("<bdi>%s</bdi>") % service.plain_line(str(name or ""))
 
 
 def _when(moment) -> str:
@@ -98,7 +104,10 @@ def new_thread(slug: str):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     draft = compose.take_draft(get_session(), request.path)
-    return _new_thread_page(board, Form(draft or {"tag": request.args.get("tag", "general")}, csrf_failed=False))
+    response = _new_thread_page(board, Form(draft or {"tag": request.args.get("tag", "general")}, csrf_failed=False))
+    if draft:
+        compose.forget_draft(get_session())
+    return response
 
 
 @bp.post("/boards/<slug>/new")
@@ -128,6 +137,7 @@ def new_thread_post(slug: str):
                 session, board, current_user, title=title, body=body, tag=tag, request_numbers=numbers,
                 organisation_id=compose.int_or_none(form.value("as_organisation")), client_key=key)
             inbox.follow_if_new(session, current_user.id, inbox.THREAD, thread.id)
+            service.mark_read(session, current_user.id, thread)
             mails = inbox.notify_new_thread(session, thread, post, board_name=board.name)
             session.commit()
             throttle.record(current_user, ip=request.remote_addr or "")
@@ -207,9 +217,9 @@ def thread(thread_id: int):
         session.commit()  # end the read transaction; the write below takes SQLite's lock up front
         with writing():
             service.mark_read(session, current_user.id, thread)
-            if draft:
-                compose.forget_draft(session, draft)
             session.commit()
+        if draft:
+            compose.forget_draft(session)
     return response
 
 
@@ -251,6 +261,7 @@ def reply(thread_id: int):
             post = service.add_post(session, thread, current_user, body, reply_to_id=reply_to, client_key=key,
                                     organisation_id=compose.int_or_none(form.value("as_organisation")))
             mails = notify_reply(thread, post)
+            service.mark_read(session, current_user.id, thread)  # one's own reply is not news
             session.commit()
             throttle.record(current_user, ip=request.remote_addr or "")
             _deliver(mails)

@@ -111,7 +111,8 @@ def _absolute(path: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
+    from portal.community.service import plain_line
+    return plain_line(text)
 
 
 def notify_user(session: Session, user: User, *, event_key: str, kind: str, text, link: str,

@@ -64,3 +64,32 @@ def last_post(app, thread_id) -> Post:
 def thread_row(app, thread_id) -> Thread:
     with app.app_context():
         return db.get_session().get(Thread, thread_id)
+
+
+def shift(app, thread_id, minutes=1):
+    """Move a thread's last activity later (timestamps are whole seconds)."""
+    with app.app_context(), db.writing():
+        session = db.get_session()
+        session.execute(update(Thread).where(Thread.id == thread_id).values(
+            last_activity_at=utcnow() + timedelta(minutes=minutes)))
+        session.commit()
+
+
+def assert_inert(page: str) -> None:
+    """Parsed as a browser would: no script but the page's own, no handlers, no script/data URLs,
+    no SVG, frames or objects, and no bidi override characters."""
+    from html.parser import HTMLParser
+
+    class Check(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            assert tag not in ("svg", "iframe", "object", "embed", "math", "base", "meta") or tag == "meta" and \
+                all(n in ("charset", "name", "content") for n, _v in attrs), (tag, attrs)
+            if tag == "script":
+                assert dict(attrs).get("src", "").startswith("/assets/"), attrs
+            for name, value in attrs:
+                assert not name.lower().startswith("on"), (tag, name)
+                if name in ("href", "src", "action", "formaction", "xlink:href"):
+                    lowered = "".join((value or "").split()).lower()
+                    assert not lowered.startswith(("javascript:", "vbscript:", "data:text")), (tag, value)
+    Check().feed(page)
+    assert "\u202e" not in page and "\u202d" not in page
