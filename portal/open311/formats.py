@@ -56,6 +56,8 @@ def parse_w3c(text: str) -> tuple[datetime, bool]:
     if not match:
         raise ValueError(text)
     year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if not 1900 <= int(year) <= 9000:  # far from datetime's limits, so windows of ±90 days never overflow
+        raise ValueError(text)
     moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
                       int((fraction or "0")[:6].ljust(6, "0")))
     if zone and zone not in ("Z", "z"):
