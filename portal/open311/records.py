@@ -5,6 +5,7 @@ records are built field by field from an allow-list, not by dumping rows.
 """
 from __future__ import annotations
 
+import os
 from flask import current_app, url_for
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
@@ -25,9 +26,14 @@ ZIP = "zip"
 CHUNK = 500  # ids per IN (...) list
 
 
+def setting(name: str, default: str = "") -> str:
+    """An OPEN311_* setting: the app's config (tests), else the environment, else the default."""
+    return current_app.config.get(name) or os.environ.get(name) or default
+
+
 def batch_codes() -> set[str]:
     """Service types whose POSTs answer with a token (filed a moment later), from OPEN311_BATCH_TYPES."""
-    raw = current_app.config.get("OPEN311_BATCH_TYPES", "")
+    raw = setting("OPEN311_BATCH_TYPES")
     codes = raw.split(",") if isinstance(raw, str) else list(raw)
     return {c.strip() for c in codes if c.strip()}
 

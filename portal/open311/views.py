@@ -19,6 +19,7 @@ from portal.models import ApiKey, utcnow
 from portal.open311 import openapi, posting, queries, records, updates
 from portal.open311.formats import FORMATS, Open311Error, error_response, format_of, respond
 from portal.open311.queries import Params
+from portal.open311.records import setting
 from portal.requests.catalogue import type_by_code
 from portal.requests.service import request_by_number
 
@@ -41,7 +42,7 @@ HTTP_TEXT = {
 
 def jurisdiction() -> str:
     """The city's domain without www, as the spec names jurisdictions; OPEN311_JURISDICTION overrides."""
-    configured = current_app.config.get("OPEN311_JURISDICTION")
+    configured = setting("OPEN311_JURISDICTION")
     if configured:
         return configured
     host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
@@ -80,7 +81,7 @@ def _writer_key(params: Params) -> ApiKey:
     key = verify(get_session(), params.get("api_key"))
     if key is None:
         raise Open311Error(403, _l("A valid api_key is required. Ask the city for one."))
-    rule = current_app.config.get("OPEN311_WRITE_LIMIT", "120 per minute")
+    rule = setting("OPEN311_WRITE_LIMIT", "120 per minute")
     if wait := limits.over_limit(rule, f"open311:{key.id}"):
         error = Open311Error(429, _l("This api_key has sent too many requests. Wait %(seconds)s seconds.",
                                      seconds=wait))
@@ -142,14 +143,14 @@ def discovery(fmt: str):
     site = current_app.config.get("SITE_NAME", "Stoop")
     data = {
         "changeset": CHANGESET,
-        "contact": current_app.config.get("OPEN311_CONTACT")
+        "contact": setting("OPEN311_CONTACT")
         or f"{site} ({current_app.config.get('CITY_NAME', '')}): {current_app.config['PUBLIC_URL'].rstrip('/')}/",
-        "key_service": current_app.config.get("OPEN311_KEY_SERVICE")
+        "key_service": setting("OPEN311_KEY_SERVICE")
         or str(_l("Reading needs no key. To post, ask the city's administrators for an API key "
                   "(issued on the admin pages or with `stoop create-api-key NAME`).")),
         "endpoints": [{
             "specification": SPECIFICATION, "url": base_url(), "changeset": CHANGESET,
-            "type": current_app.config.get("OPEN311_ENDPOINT_TYPE", "production"),
+            "type": setting("OPEN311_ENDPOINT_TYPE", "production"),
             "formats": ["text/xml", "application/json"], "extensions": EXTENSIONS,
         }],
     }

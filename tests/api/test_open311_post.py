@@ -234,3 +234,11 @@ def test_no_csrf_token_needed_but_web_forms_still_need_one(api):
     """The API is exempt (it authenticates by key); the rest of the site still refuses a missing token."""
     assert api.client.post("/open311/v2/requests.json", data=api.report(), csrf=False).status_code == 200
     assert api.client.post("/signin", data={"email": "a@example.org", "password": "x"}, csrf=False).status_code in (400, 422)
+
+
+def test_request_filed_by_an_app_shows_on_its_public_page(api):
+    number = api.file(email="quiet@example.org")
+    page = api.client.get(f"/requests/{number}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Streets app" in text and "quiet@example.org" not in text
