@@ -21,7 +21,8 @@ FIRST_DAY = timedelta(days=1)
 NEW_ACCOUNT_POST_RULE = "1 per 30 seconds"
 FIRST_DAY_THREADS = 3
 NEW_ACCOUNT_LINKS = 2
-FLOOD_RULES = ("10 per minute", "60 per hour")
+FLOOD_RULES = ("10 per minute", "60 per hour")  # per account
+ADDRESS_RULES = ("60 per minute", "600 per hour")  # per address: a library or a shared flat is many people
 
 
 class RateLimited(Exception):
@@ -50,7 +51,10 @@ def check(session: Session, user: User, *, ip: str, body: str, new_thread: bool 
     """Raise RateLimited (wait) or Invalid (too many links) before anything is stored."""
     user_key, ip_key = _keys(user, ip)
     for rule in FLOOD_RULES:
-        if wait := over_limit(rule, user_key, ip_key):
+        if wait := over_limit(rule, user_key):
+            raise RateLimited(wait)
+    for rule in ADDRESS_RULES:
+        if wait := over_limit(rule, ip_key):
             raise RateLimited(wait)
     if not is_new(user):
         return
@@ -71,6 +75,8 @@ def record(user: User, *, ip: str) -> None:
     """Count a post that was stored."""
     user_key, ip_key = _keys(user, ip)
     for rule in FLOOD_RULES:
-        record_hit(rule, user_key, ip_key)
+        record_hit(rule, user_key)
+    for rule in ADDRESS_RULES:
+        record_hit(rule, ip_key)
     if is_new(user):
         record_hit(NEW_ACCOUNT_POST_RULE, f"community-new:{user.id}")

@@ -61,8 +61,9 @@ def _board_or_404(slug: str) -> service.Board:
 
 
 def thread_or_404(thread_id: int) -> Thread:
+    """The thread; 404 when absent, or hidden by moderation and the reader is not a moderator."""
     thread = get_session().get(Thread, thread_id)
-    if thread is None:
+    if thread is None or (thread.hidden_at and not is_moderator()):
         abort(404)
     return thread
 
@@ -208,7 +209,9 @@ def _quoting_form(reply_to: int, context: dict) -> Form:
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """A thread: pinned official answer first, posts in order, one level of replies with quotes."""
-    session, thread = get_session(), thread_or_404(thread_id)
+    session, thread = get_session(), get_session().get(Thread, thread_id)
+    if thread is None:
+        abort(404)
     if thread.hidden_at and not is_moderator():
         return render_page("community/thread_hidden.html", thread=thread, status=404)
     draft = compose.take_draft(session, request.path) if current_user.is_authenticated else None
@@ -227,8 +230,6 @@ def thread(thread_id: int):
 def posts_after(thread_id: int):
     """New posts since `after`, for htmx's poll on the last page; the poll replaces itself."""
     session, thread = get_session(), thread_or_404(thread_id)
-    if thread.hidden_at and not is_moderator():
-        abort(404)
     after = request.args.get("after", 0, type=int) or 0
     posts = service.posts_after(session, thread, after)
     context = thread_context(thread, page=1) | {"new_posts": posts,

@@ -55,7 +55,7 @@ def _queue_digest(session: Session, user: User, rows: list[Notification], cap: i
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = gettext("Your daily digest from %(site)s", site=current_app.config["SITE_NAME"])
         body = render_template("notify/mail_digest.txt", shown=rows[:cap], more=max(0, len(rows) - cap),
-                               total=len(rows), base=base, inbox_url=base + url_for("notify.inbox"),
+                               total=len(rows), base=base, inbox_url=base + url_for("notify.inbox_page"),
                                settings_url=base + url_for("accounts.profile"), unsubscribe_url=unsubscribe_url)
     mail = queue_mail(session, to=user.email, subject=subject, body=body)
     mail.unsubscribe_url = unsubscribe_url
