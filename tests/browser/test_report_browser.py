@@ -93,10 +93,9 @@ def test_report_a_pothole_end_to_end(page, browser, city_live, tmp_path, lang):
     crew.locator("main form button").click()
     crew.locator('form[action="/signout"]').wait_for()  # signed in before going on
     crew.goto(request_url.replace("/requests/", "/staff/requests/"))
-    crew.locator('input[name="status"][value="closed"]').check()
-    crew.locator("#f-reason").select_option("fixed")
-    crew.locator("#f-note").fill("Patched by the night crew.")
-    crew.locator("main form button").click()
+    crew.locator("#close-reason").select_option("fixed")
+    crew.locator("#close-note").fill("Patched by the night crew.")
+    crew.locator("#close button").click()
     crew.locator(".flash.success").wait_for()
     crew.context.close()
 
