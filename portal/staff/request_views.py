@@ -71,7 +71,9 @@ def _page(found: ServiceRequest, form: Form | None = None, action: str = "", sta
     chosen = request.args.get("template", "")
     template = session.get(ResponseTemplate, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
     if form is None:
-        form = Form({"note": template.text} if template and template.active else {}, csrf_failed=False)
+        # A chosen template pre-fills the closing note and the public note; staff edit it before sending.
+        form = Form({"note": template.text, "text": template.text} if template and template.active else {},
+                    csrf_failed=False)
     if form.errors and action:
         form.labels.setdefault(FORM_ERROR, ACTION_LABELS.get(action, ""))
     return render_page(

@@ -69,6 +69,7 @@ def test_staff_page_shows_contacts_and_internal_notes_public_page_never(city, ap
 
 def test_other_department_cannot_see_or_act_until_transferred(city, app, make_user, signin):
     number = file_one(app, email="pat@example.org")
+    before = get(app, number)
     other = signed_in(app, make_user, signin, department="water")
     assert other.get(f"/staff/requests/{number}").status_code == 403
     for action, data in [("status", {"status": "acknowledged"}), ("notes", {"public": "0", "text": "x"}),
@@ -88,7 +89,7 @@ def test_other_department_cannot_see_or_act_until_transferred(city, app, make_us
         mail = db.get_session().exec(select(OutboxMail).where(OutboxMail.to_addr.like("water@%"))).one()
     assert "Broken main under the road" in mail.body_text and f"/staff/requests/{number}" in mail.body_text
     found = get(app, number)
-    assert found.department_id == dept_id(app, "water")
+    assert found.department_id == dept_id(app, "water") and found.expected_at == before.expected_at  # same clock
     assert audit_actions(app, number) == ["request.transfer"]
 
 
@@ -125,6 +126,7 @@ def test_close_needs_reason_and_stale_version_is_409(city, app, make_user, signi
 
 def test_acknowledge_quietly_then_close_notifies_once_each(city, app, make_user, signin):
     number = file_one(app, email="res@example.org")
+    promised = get(app, number).expected_at
     staff = signed_in(app, make_user, signin)
     assert staff.post(f"/staff/requests/{number}/status", data={"status": "acknowledged", "version": version_of(staff, number)}).status_code == 303
     assert staff.post(f"/staff/requests/{number}/status", data={
@@ -136,7 +138,21 @@ def test_acknowledge_quietly_then_close_notifies_once_each(city, app, make_user,
     assert reopened.status_code == 303
     found = get(app, number)
     assert found.status == "open" and found.closed_at is None
+    assert found.expected_at == promised  # reopening does not reset the clock
     assert audit_actions(app, number) == ["request.status"] * 3
+
+
+def test_template_prefills_public_notes(city, app, make_user, signin):
+    from portal.staff.demo_templates import load_demo_templates
+    with app.app_context(), db.writing():
+        load_demo_templates(db.get_session())
+    number = file_one(app)
+    staff = signed_in(app, make_user, signin)
+    page = html(staff.get(f"/staff/requests/{number}"))
+    chosen = re.search(r'<option value="(\d+)"[^>]*>Español · Bache reparado', page).group(1)
+    filled = html(staff.get(f"/staff/requests/{number}?template={chosen}"))
+    assert filled.count("El bache ha sido reparado.") == 2  # the closing note and the public note
+    assert staff.get(f"/staff/requests/{number}?template=99999").status_code == 200
 
 
 def test_assign_and_priority_are_internal_and_checked(city, app, make_user, signin):
