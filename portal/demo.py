@@ -46,6 +46,8 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
     lines.append(f"neighbourhoods: {len(demo_areas()) - 1}")
     lines += _load_people(session)
     lines.append(f"requests: {load_demo_requests(session)}")
+    from portal.community.demo import load_demo_community
+    lines.append(f"community threads: {load_demo_community(session, DEMO_DOMAIN)}")
     from portal.staff.demo_templates import load_demo_templates
     lines.append(f"response templates: {load_demo_templates(session)}")
     return lines
