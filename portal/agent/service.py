@@ -103,8 +103,10 @@ def take_request(session: Session, agent: User, new: requests.NewRequest, *, key
     session.flush()
     _claim(session, key, "agent-intake", filed.id)
     session.add(Intake(agent_id=agent.id, request_id=filed.id, kind="request", channel=new.channel))
+    # On behalf of: the trail names the agent (the actor) and the caller (in the details, admins only).
     record(session, "agent.intake", target_kind="request", target_id=filed.number,
-           summary=f"{new.channel}: {new.service_type.code}", details={"channel": new.channel})
+           summary=f"{new.channel}: {new.service_type.code}",
+           details={"channel": new.channel, "caller": _caller_label(new.reporter)})
     return filed
 
 
@@ -118,8 +120,13 @@ def add_caller_as_coreporter(session: Session, agent: User, found: ServiceReques
     coreport = requests.add_coreport(session, found, caller, note=note, channel=channel)
     _claim(session, key, "agent-coreport", found.id)
     session.add(Intake(agent_id=agent.id, request_id=found.id, kind="coreport", channel=channel))
-    record(session, "agent.coreport", target_kind="request", target_id=found.number, summary=channel)
+    record(session, "agent.coreport", target_kind="request", target_id=found.number, summary=channel,
+           details={"channel": channel, "caller": _caller_label(caller)})
     return coreport
+
+
+def _caller_label(caller: requests.Reporter) -> str:
+    return (caller.email or caller.phone or caller.name or "anonymous")[:254]
 
 
 def subscribe_caller(session: Session, found: ServiceRequest, email: str) -> bool:

@@ -39,7 +39,7 @@ def _type(code: str) -> ServiceType | None:
 
 def _console(form: Form, *, status: int = 200, service_type=None, preview=None, caller=None):
     session, locale = get_session(), str(get_locale())
-    lookup = request.args.get("caller", "") if request.method == "GET" else form.value("caller_lookup")
+    lookup = form.value("caller_lookup")
     return render_page(
         "agent/console.html", status=status, form=form, service_type=service_type,
         questions=catalogue.questions_for(session, service_type, locale) if service_type else [],
@@ -51,16 +51,31 @@ def _console(form: Form, *, status: int = 200, service_type=None, preview=None, 
 @bp.get("")
 @require_role(Role.agent)
 def console():
-    """The empty console, or the caller found (?caller=phone or email) with their details filled in."""
+    """The empty console, ready for the next caller."""
     data = MultiDict({"channel": "phone"})
-    data.update({k: v[:254] for k, v in request.args.items() if k in ("name", "email", "phone", "type")})
-    caller = desk.find_caller(get_session(), request.args.get("caller", ""))
-    if caller.found and caller.users and "name" not in request.args:
+    if (code := request.args.get("type", "")[:40]):
+        data["type"] = code
+    return _console(Form(data, csrf_failed=False), service_type=_type(data.get("type", "")))
+
+
+@bp.post("/caller")
+@require_role(Role.agent)
+@keeps_input
+def find_caller():
+    """Find the caller by phone or email: their earlier requests, their details filled in.
+    A POST, so a caller's phone number or email never lands in a URL or an access log."""
+    form = Form(request.form)
+    lookup = form.text("caller", label=_l("Find the caller by phone or email"), max_length=254)
+    caller = desk.find_caller(get_session(), lookup) if form.ok else None
+    data = MultiDict({"channel": "phone", "caller_lookup": lookup})
+    if caller and caller.users:
         user = caller.users[0]
         data.update({"name": user.display_name, "email": user.email, "phone": user.phone or ""})
-    elif request.args.get("caller") and "name" not in request.args:
+    elif caller and caller.query:
         data["email" if "@" in caller.query else "phone"] = caller.query
-    return _console(Form(data, csrf_failed=False), service_type=_type(data.get("type", "")), caller=caller)
+    shown = Form(data, csrf_failed=False)
+    shown.errors.update(form.errors)
+    return _console(shown, caller=caller, status=200 if form.ok else 422)
 
 
 def _read_intake(form: Form):
@@ -170,7 +185,7 @@ def subscribe(number: str):
             session.commit()
             flash(_("The caller will get email updates about %(number)s.", number=requests.format_number(found.number))
                   if added else _("The caller already gets email updates about this request."), "success")
-            return redirect(url_for("agent.console", caller=form.value("caller_lookup") or form.value("email")), 303)
+            return redirect(url_for("agent.console"), 303)
         except Invalid as invalid:
             session.rollback()
             form.absorb(invalid)

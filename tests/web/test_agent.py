@@ -47,10 +47,10 @@ def test_agent_takes_a_phone_call_end_to_end(city, app, make_user, signin):
         entry = db.get_session().exec(select(AuditEntry).where(AuditEntry.action == "agent.intake")).one()
         assert entry.target_id == number and "agent" in entry.actor_label
     # The caller phones again: found by their number however it is written, with the request listed.
-    history = html(agent.get("/agent?caller=(215) 555 0199"))
+    history = html(agent.post("/agent/caller", data={"caller": "(215) 555 0199"}))
     assert f"{number[:4]}-{number[4:]}" in history and 'value="(215) 555 0199"' in history
-    assert f"{number[:4]}-{number[4:]}" in html(agent.get("/agent?caller=CARLA@example.org"))
-    assert "No earlier requests" in html(agent.get("/agent?caller=215-555-0000"))
+    assert f"{number[:4]}-{number[4:]}" in html(agent.post("/agent/caller", data={"caller": "CARLA@example.org"}))
+    assert "No earlier requests" in html(agent.post("/agent/caller", data={"caller": "215-555-0000"}))
     console = html(agent.get("/agent"))
     assert "Your recent intakes" in console and f"/agent/intakes/{number}" in console
 

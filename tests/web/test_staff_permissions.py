@@ -29,6 +29,7 @@ ROUTES = [
     ("/staff", "GET", None, {"staff-own", "staff-other", "admin"}),
     ("/staff/dashboard", "GET", None, {"staff-own", "staff-other", "admin"}),
     ("/agent", "GET", None, {"agent", "admin"}),
+    ("/agent/caller", "POST", {"caller": "215-555-0100"}, {"agent", "admin"}),
 ]
 ROLES = ["resident", "agent", "staff-own", "staff-other", "moderator", "admin"]
 
@@ -127,8 +128,9 @@ def test_internal_notes_never_reach_residents(city, app, make_user, signin):
     assert f"/track/{token}" in paths and "/requests.geojson" in paths
     for client in (app.test_client(), resident, neighbour, client_for(app, make_user, signin, "moderator")):
         for path in paths:
-            response = client.get(path, headers={"Accept": "*/*"})
-            body = response.get_data(as_text=True)
-            assert "INTERNAL-MARKER" not in body and "TRANSFER-MARKER" not in body, (path, response.status_code)
+            for headers in ({"Accept": "*/*"}, {"HX-Request": "true"}):  # pages and htmx fragments
+                response = client.get(path, headers=headers)
+                body = response.get_data(as_text=True)
+                assert "INTERNAL-MARKER" not in body and "TRANSFER-MARKER" not in body, (path, response.status_code)
     public = html(app.test_client().get(f"/requests/{number}"))
     assert "Passed to Water Department" in public and "Fixed for you" in public
