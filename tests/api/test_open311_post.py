@@ -242,3 +242,30 @@ def test_request_filed_by_an_app_shows_on_its_public_page(api):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Streets app" in text and "quiet@example.org" not in text
+
+
+def test_simultaneous_retries_with_one_idempotency_key_file_once(api, live_server):
+    """An app retrying on a slow network: the same post arrives several times at once."""
+    import threading
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode(api.report()).encode()
+    answers, barrier = [], threading.Barrier(4)
+
+    def send():
+        request = urllib.request.Request(f"{base}/open311/v2/requests.json", data=body, method="POST",
+                                         headers={"Idempotency-Key": "same-post-1",
+                                                  "Content-Type": "application/x-www-form-urlencoded"})
+        barrier.wait()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answers.append((response.status, response.read()))
+
+    with live_server(api.app) as base:
+        threads = [threading.Thread(target=send) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(answers) == 4 and {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1
+    assert count_requests(api.app) == 1
