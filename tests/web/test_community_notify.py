@@ -176,3 +176,22 @@ def test_email_only_followers_unsubscribe_with_their_link(app, city, make_user, 
     done = app.test_client().post(link, csrf=False)
     assert done.status_code == 200 and "no more emails" in html(done)
     assert count(app, RequestFollower, RequestFollower.email == "walker@example.org") == 0
+
+
+def test_hostile_titles_and_names_are_inert_in_the_inbox_and_in_mail(app, city, make_user, signin):
+    from tests.web.community_helpers import assert_inert
+    author, author_user = person(app, make_user, signin)
+    _set(app, author_user, display_name='<img src=x onerror=alert(1)>\u202e')
+    reader, reader_user = person(app, make_user, signin)
+    reader.post("/follow/board/0", data={"level": "watching"})
+    thread_id = start_thread(author, title='<script>alert(1)</script>\u202egnp.exe', body="[x](javascript:alert(1))")
+    reply(author, thread_id, body="<svg onload=alert(1)>")
+    page = html(reader.get("/notifications"))
+    assert_inert(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;gnp.exe" in page
+    for mail in rows(app, OutboxMail, OutboxMail.to_addr == reader_user.email):
+        assert "\u202e" not in mail.subject + mail.body_text
+        from portal.notify.service import build_message
+        message = build_message(mail, "Stoop <no-reply@example.org>")
+        assert message.get_content_type() == "text/plain"  # mail is plain text: nothing in it can run
+        assert "javascript:alert" not in mail.body_text.replace("[x](javascript:alert(1))", "")
