@@ -108,6 +108,11 @@ def test_transfer_bad_input_keeps_typed_text_and_stores_nothing(city, app, make_
         if reason:
             assert reason in html(response)
     assert get(app, number).department_id == int(streets) and audit_actions(app, number) == []
+    assert staff.post(f"/staff/requests/{number}/priority", data={"priority": "1", "version": version}).status_code == 303
+    stale = staff.post(f"/staff/requests/{number}/transfer", data={
+        "department": str(dept_id(app, "water")), "reason": "typed before the change", "version": version})
+    assert stale.status_code == 409 and "Someone else changed" in html(stale) and "typed before the change" in html(stale)
+    assert get(app, number).department_id == int(streets) and audit_actions(app, number) == ["request.priority"]
 
 
 def test_close_needs_reason_and_stale_version_is_409(city, app, make_user, signin):
