@@ -68,7 +68,8 @@ def read_location(session: Session, params: Params) -> Location:
         location = Location(lat=_number(params, "lat", -90, 90), lon=_number(params, "long", -180, 180),
                             address=address)
     elif (address_id := params.get("address_id")) is not None:
-        point = session.get(AddressPoint, int(address_id)) if address_id.isdigit() and len(address_id) < 12 else None
+        known = address_id.isascii() and address_id.isdigit() and len(address_id) < 12
+        point = session.get(AddressPoint, int(address_id)) if known else None
         if point is None:
             raise Open311Error(400, _l("address_id is not one of the city's addresses."))
         location = Location(lat=point.lat, lon=point.lon, address=address or point.address)

@@ -68,7 +68,7 @@ def read_int(params: Params, name: str, default: int, low: int, high: int) -> in
     text = params.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or not low <= int(text) <= high:
         raise Open311Error(400, _l("%(name)s must be a whole number from %(low)s to %(high)s.",
                                    name=name, low=low, high=high))
     return int(text)
@@ -147,7 +147,7 @@ def read_request_query(params: Params) -> RequestQuery:
 
 def find_requests(session: Session, query: RequestQuery) -> list[ServiceRequest]:
     if query.numbers is not None:
-        numbers = [n for n in query.numbers if n.isdigit() and len(n) <= 12]
+        numbers = [n for n in query.numbers if n.isascii() and n.isdigit() and len(n) <= 12]
         if not numbers:
             return []
         found = {r.number: r for r in session.exec(select(ServiceRequest).where(ServiceRequest.number.in_(numbers)))}
@@ -201,7 +201,7 @@ def find_updates(session: Session, query: UpdateQuery) -> list[tuple[RequestUpda
     statement = (select(RequestUpdate, ServiceRequest).join(ServiceRequest, ServiceRequest.id == RequestUpdate.request_id)
                  .where(RequestUpdate.public, RequestUpdate.kind.in_(UPDATE_KINDS)))
     if query.numbers:
-        statement = statement.where(ServiceRequest.number.in_([n for n in query.numbers if n.isdigit()]))
+        statement = statement.where(ServiceRequest.number.in_([n for n in query.numbers if n.isascii() and n.isdigit()]))
     if query.window:
         statement = statement.where(RequestUpdate.created_at >= query.window.start,
                                     RequestUpdate.created_at < query.window.end_exclusive)

@@ -191,7 +191,7 @@ def show_request(number: str, fmt: str):
     fmt = _format(fmt)
     params = _params()
     session = get_session()
-    found = request_by_number(session, number) if number.isdigit() else None
+    found = request_by_number(session, number) if number.isascii() and number.isdigit() else None
     if found is None:
         raise Open311Error(404, _l("There is no request with the id %(id)s.", id=number[:20]))
     extensions = queries.read_flag(params, "extensions")

@@ -64,6 +64,7 @@ def test_location_by_address_string_or_address_id(api):
         assert abs(record["lat"] - api.lat) < 1e-6 and record["address"].startswith("1400 John F")
     api.post("requests", api.report(lat=None, long=None, address_string="99999 Nowhere Lane"), expect=400)
     api.post("requests", api.report(lat=None, long=None, address_id="123456789"), expect=400)
+    api.post("requests", api.report(lat=None, long=None, address_id="²"), expect=400)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -123,6 +123,8 @@ def test_span_over_90_days_malformed_dates_and_other_bad_arguments(api):
         api.get("requests", fmt, expect=400, updated_after="2026-01-01T00:00:00+99:00")
         api.get("requests", fmt, expect=400, page="0")
         api.get("requests", fmt, expect=400, page_size="1001")
+        api.get("requests", fmt, expect=400, page_size="²")  # a digit to str.isdigit, not to int()
+        api.get("requests", fmt, expect=400, page="9" * 40)
         api.get("requests", fmt, expect=400, extensions="maybe")
     assert api.get("requests", start_date=iso(now - timedelta(days=90)), end_date=iso(now)) == []
     response = api.client.get("/open311/v2/requests.json?status=open&status=closed")
