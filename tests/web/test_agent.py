@@ -108,3 +108,13 @@ def test_agent_corrects_own_intake_but_cannot_close_or_act(city, app, make_user,
     assert agent.post(f"/staff/requests/{number}/notes", data={"public": "0", "text": "Caller rang again", "version": v}).status_code == 303
     assert get(app, number).status == "open"
     assert agent.get("/staff").status_code == 403
+
+
+def test_console_and_staff_pages_within_budget(city, app, make_user, signin):
+    from tests.pages import FIRST_VIEW_BUDGET, first_view_bytes
+    agent = signed_in(app, make_user, signin, role="agent")
+    number = agent.post("/agent/intake", data=intake_data(action="file")).headers["Location"].rsplit("/", 1)[1]
+    for path in ("/agent", f"/agent/intakes/{number}", f"/staff/requests/{number}"):
+        weight = first_view_bytes(agent, path)
+        print(path, weight)
+        assert weight <= FIRST_VIEW_BUDGET, (path, weight)
