@@ -141,9 +141,13 @@ def build(base_url: str) -> dict:
                 "post": {"operationId": "postRequest",
                          "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                          "schema": {"type": "string", "maxLength": 200}}],
-                         "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-                             "schema": {"type": "object", "required": ["api_key", "service_code"],
-                                        "properties": post_fields, "additionalProperties": True}}}},
+                         "requestBody": {"required": True, "content": {
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "required": ["api_key", "service_code"],
+                                 "properties": post_fields, "additionalProperties": True}},
+                             "multipart/form-data": {"schema": {  # v2.1 draft: photos as `media`
+                                 "type": "object", "required": ["api_key", "service_code"],
+                                 "properties": {**post_fields, "media": {"type": "string", "format": "binary"}}}}}},
                          "responses": {"200": _json(POSTED, "Filed (service_request_id) or accepted (token)"),
                                        **_errors(400, 403, 404, 413, 422, 429)}},
             },

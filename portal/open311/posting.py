@@ -26,7 +26,11 @@ from portal.open311.queries import Params
 from portal.open311.records import batch_codes
 from portal.requests.answers import validate_answers
 from portal.requests.catalogue import questions_for, type_by_code
-from portal.requests.service import MAX_DESCRIPTION, Location, NewRequest, Reporter, check_location, submit_request
+from portal.requests.photos import PhotoRejected, process_photo, store_photo
+from portal.requests.report_form import MAX_PHOTOS
+from portal.requests.service import (
+    MAX_DESCRIPTION, Location, NewRequest, Reporter, StoredPhoto, check_location, submit_request,
+)
 from portal.validation import EMAIL, Invalid, clean_text, parse_float
 
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,40})\](\[\])?$")
@@ -124,7 +128,24 @@ def read_media_url(params: Params) -> str:
     return url
 
 
-def read_submission(session: Session, params: Params, locale: str) -> tuple[ServiceType, dict]:
+def read_media(files) -> list[dict]:
+    """v2.1's multipart `media` / `media[]` photos: re-encoded and stripped like the web form's.
+    Uploads take precedence over a posted media_url."""
+    uploads = [f for name in ("media", "media[]") for f in (files.getlist(name) if files else []) if f and f.filename]
+    if len(uploads) > MAX_PHOTOS:
+        raise Open311Error(400, _l("Add at most %(max)s photos.", max=MAX_PHOTOS))
+    photos = []
+    for upload in uploads:
+        try:
+            photo = process_photo(upload.read())
+        except PhotoRejected as rejected:
+            raise Open311Error(400, f"media: {rejected.args[0]}") from None
+        store_photo(current_app.config["UPLOAD_DIR"], photo)
+        photos.append({"digest": photo.digest, "width": photo.width, "height": photo.height})
+    return photos
+
+
+def read_submission(session: Session, params: Params, locale: str, files=None) -> tuple[ServiceType, dict]:
     """Everything checked, as plain data a batch token can keep until it is filed."""
     code = params.get("service_code")
     if code is None:
@@ -140,9 +161,10 @@ def read_submission(session: Session, params: Params, locale: str) -> tuple[Serv
         problems = [(400, f"attribute[{code}]: {message}") for code, message in invalid.errors.items()]
         raise Open311Error(400, problems[0][1], more=problems[1:]) from None
     reporter = read_reporter(params)
+    media_url, photos = read_media_url(params), read_media(files)
     return service_type, {
         "service_code": service_type.code, "description": description, "answers": answers,
-        "media_url": read_media_url(params),
+        "media_url": "" if photos else media_url, "photos": photos,
         "location": {"lat": location.lat, "lon": location.lon, "address": location.address,
                      "area_id": location.area_id},
         "reporter": {"name": reporter.name, "email": reporter.email, "phone": reporter.phone},
@@ -152,7 +174,8 @@ def read_submission(session: Session, params: Params, locale: str) -> tuple[Serv
 def file_submission(session: Session, service_type: ServiceType, data: dict, channel: str) -> ServiceRequest:
     request = submit_request(session, NewRequest(
         service_type=service_type, location=Location(**data["location"]), description=data["description"],
-        answers=data["answers"], reporter=Reporter(**data["reporter"]), channel=channel[:20]))
+        answers=data["answers"], reporter=Reporter(**data["reporter"]), channel=channel[:20],
+        photos=[StoredPhoto(**p) for p in data.get("photos", [])]))
     request.media_url = data["media_url"]
     session.add(request)
     session.flush()
@@ -179,7 +202,7 @@ def _replay(session: Session, row: IdempotencyKey, body: str) -> Posted:
 
 
 def post_request(session: Session, params: Params, key: ApiKey, idempotency_header: str | None,
-                 locale: str) -> Posted:
+                 locale: str, files=None) -> Posted:
     """File (or, for a batch type, accept) one request; commits. Raises Open311Error."""
     row_key, body = None, fingerprint(params)
     if idempotency_header:
@@ -188,7 +211,7 @@ def post_request(session: Session, params: Params, key: ApiKey, idempotency_head
         row_key = _idempotency_row_key(key, idempotency_header)
         if (row := session.get(IdempotencyKey, row_key)) is not None:
             return _replay(session, row, body)
-    service_type, data = read_submission(session, params, locale)
+    service_type, data = read_submission(session, params, locale, files)
     if service_type.code in batch_codes():
         posted = Posted(token=secrets.token_urlsafe(24))
         session.add(Open311Token(token=posted.token, api_key_id=key.id, submission=data, idempotency_key=row_key))

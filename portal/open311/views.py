@@ -29,7 +29,7 @@ log = logging.getLogger("stoop.open311")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"  # when this API last changed shape; bump with it
 EXTENSIONS = ["servicerequestupdates", "updated_after", "updated_before", "page", "page_size", "extensions",
-              "Idempotency-Key"]
+              "media", "Idempotency-Key"]
 HTTP_TEXT = {
     400: _l("The request could not be read."), 403: _l("Not allowed."),
     404: _l("There is nothing at this address. See /open311/discovery.json."),
@@ -203,7 +203,8 @@ def post_request(fmt: str):
     fmt = _format(fmt)
     params = _params()
     key = _writer_key(params)
-    posted = posting.post_request(get_session(), params, key, request.headers.get("Idempotency-Key"), _locale())
+    posted = posting.post_request(get_session(), params, key, request.headers.get("Idempotency-Key"), _locale(),
+                                  request.files)
     if posted.token:
         posting.file_soon(posted.token)
         return respond(fmt, "service_requests", [{"token": posted.token}])

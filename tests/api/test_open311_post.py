@@ -270,3 +270,20 @@ def test_simultaneous_retries_with_one_idempotency_key_file_once(api, live_serve
     assert len(answers) == 4 and {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1
     assert count_requests(api.app) == 1
+
+
+def test_media_uploads_take_precedence_over_media_url(api):
+    """v2.1 draft: multipart `media`; the photo is re-encoded like the web form's and its URL returned."""
+    import io
+
+    from tests.conftest import jpeg_bytes
+    body = {**api.report(media_url="https://elsewhere.example/p.jpg"), "media": (io.BytesIO(jpeg_bytes()), "p.jpg")}
+    number = api.post("requests", body, content_type="multipart/form-data")[0]["service_request_id"]
+    record = api.get(f"requests/{number}", extensions="true")[0]
+    assert record["media_url"].startswith("http://localhost/photos/") and record["media_url"].endswith(".jpg")
+    assert record["extended_attributes"]["photos"] == [record["media_url"]]
+    path = record["media_url"].removeprefix("http://localhost")
+    assert api.client.get(path).status_code == 200
+    bad = {**api.report(), "media": (io.BytesIO(b"not an image"), "p.jpg")}
+    api.post("requests", bad, content_type="multipart/form-data", expect=400)
+    assert count_requests(api.app) == 1
