@@ -14,6 +14,7 @@ from portal.db import get_session
 from portal.models import Area, Department, ServiceType
 from portal.models.accounts import Role
 from portal.requests.browse import area_choices
+from portal.requests.service import claim_idempotency_key
 from portal.requests.service import is_overdue
 from portal.staff import levels, queue
 from portal.staff import service as work
@@ -88,6 +89,10 @@ def bulk():
     ids = _ids(form)
     assignee = request.form.get("assignee", "")
     priority = request.form.get("priority", "")
+    back = safe_next(request.form.get("next"), url_for("staff.queue_page"))
+    if form.ok and not claim_idempotency_key(session, form.value("idempotency_key"), "staff-bulk", None):
+        session.rollback()
+        return redirect(back, 303)  # the same form posted again: it was done the first time
     if form.ok:
         try:
             result = queue.bulk(session, department.id, action=action, request_ids=ids, author_id=current_user.id,
@@ -96,7 +101,7 @@ def bulk():
             session.commit()  # bulk acknowledgements carry no note, so they send no mail
             flash(_("%(done)s requests changed, %(skipped)s skipped.", done=len(result.done),
                     skipped=len(result.skipped)), "success")
-            return redirect(safe_next(request.form.get("next"), url_for("staff.queue_page")), 303)
+            return redirect(back, 303)
         except Invalid as invalid:
             session.rollback()
             form.absorb(invalid)

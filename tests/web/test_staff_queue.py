@@ -80,7 +80,9 @@ def test_bulk_actions_without_js_all_or_nothing(city, app, make_user, signin):
     assert forged.status_code == 422 and "not your department" in html(forged)
     assigned = staff.post("/staff/bulk", data={"action": "assign", "assignee": str(colleague.id), "ids": [ids[n] for n in mine]})
     assert assigned.status_code == 303
-    assert staff.post("/staff/bulk", data={"action": "priority", "priority": "2", "ids": [ids[mine[0]]]}).status_code == 303
+    once = {"action": "priority", "priority": "2", "ids": [ids[mine[0]]], "idempotency_key": "bulk-1"}
+    assert staff.post("/staff/bulk", data=once).status_code == 303
+    assert staff.post("/staff/bulk", data=once).status_code == 303  # a retry: done once, recorded once
     assert staff.post("/staff/bulk", data={"action": "explode", "ids": [ids[mine[0]]]}).status_code == 422
     assert staff.post("/staff/bulk", data={"action": "acknowledge", "ids": ["1; DROP TABLE"]}).status_code == 422
     assert staff.post("/staff/bulk", data={"action": "acknowledge"}).status_code == 422
