@@ -104,8 +104,9 @@ def push_update(session: Session, params: Params, key: ApiKey) -> tuple[RequestU
         seen = session.exec(select(Open311UpdateRef).where(Open311UpdateRef.api_key_id == key.id,
                                                            Open311UpdateRef.external_id == external_id)).one()
         return session.get(RequestUpdate, seen.update_id), []
-    mails = notify_status_change(session, request, update)
-    return update, mails
+    # As for staff: a bare acknowledgement tells followers nothing their page does not say; no mail.
+    bare_acknowledgement = update.status == Status.acknowledged and changed and not note
+    return update, [] if bare_acknowledgement else notify_status_change(session, request, update)
 
 
 def _apply(session: Session, request: ServiceRequest, target: str | None, reason: str | None,

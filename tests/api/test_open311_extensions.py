@@ -135,6 +135,7 @@ def test_department_push_closes_and_the_resident_is_mailed(database_url, tmp_pat
             description="Dark alley", reporter=Reporter(user.id, user.display_name, user.email)))
         session.commit()
         number = found.number
+    push(api, number, "INVESTIGATING", "", "streets-0")  # a bare acknowledgement: no mail, as from staff
     push(api, number, "FIXED", "New lamp fitted.", "streets-1")
     record = api.get(f"requests/{number}")[0]
     assert record["status"] == "closed" and record["status_notes"] == "New lamp fitted."
