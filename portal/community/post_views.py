@@ -155,8 +155,18 @@ def follow(kind: str, target_id: int):
     """Follow a board or a thread at a level (watching, normal, muted), or stop (level "")."""
     session = get_session()
     level = request.form.get("level", "")
-    if kind not in (inbox.BOARD, inbox.THREAD) or (level and level not in LEVEL_LABELS):
+    if kind not in (inbox.BOARD, inbox.THREAD, inbox.REQUEST) or (level and level not in LEVEL_LABELS):
         abort(400)
+    if kind == inbox.REQUEST:
+        from portal.models import ServiceRequest
+        found = session.get(ServiceRequest, target_id)
+        if found is None:
+            abort(404)
+        inbox.set_request_follow(session, current_user.id, found.id, level or None)
+        session.commit()
+        flash(_("You will hear about it: %(level)s.", level=LEVEL_LABELS[level]) if level
+              else _("You no longer follow it."), "success")
+        return redirect(url_for("requests.show", number=found.number), 303)
     if kind == inbox.THREAD:
         target = thread_or_404(target_id)
         back = url_for("community.thread", thread_id=target.id)

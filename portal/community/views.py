@@ -372,6 +372,7 @@ def request_discussion(request_) -> dict:
     shown = posts.items if posts else []
     return {"thread": thread, "posts": shown, "more": posts.total > len(shown) if posts else False,
             "about": service.threads_about(session, request_), "moderator": is_moderator(),
+            "level": inbox.request_follow_level(session, viewer_id(), request_.id), "level_labels": LEVEL_LABELS,
             **service.people_of(session, shown)}
 
 

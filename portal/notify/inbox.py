@@ -20,7 +20,7 @@ from portal.models.community import EmailState
 from portal.notify import unsubscribe
 from portal.notify.service import queue_mail
 
-BOARD, THREAD = "board", "thread"
+BOARD, THREAD, REQUEST = "board", "thread", "request"
 LEVELS = tuple(level.value for level in FollowLevel)
 INBOX_PAGE = 30
 

@@ -258,3 +258,23 @@ def test_every_request_has_its_own_discussion(app, city, make_user, signin):
     assert "Who else saw this?" in page and "Me, yesterday." in page
     assert thread_row(app, thread_id).request_id is not None
     assert count(app, Notification) == 0  # Alice follows at "normal": a neighbour's reply is not for her
+
+
+def test_request_follow_levels_from_its_page(app, city, make_user, signin):
+    from portal.models import RequestFollower, ServiceRequest
+    from tests.web.community_requests import file_request
+    alice, alice_user = person(app, make_user, signin)
+    number = file_request(app)
+    request_id = rows(app, ServiceRequest)[0].id
+    page = html(alice.get(f"/requests/{number}"))
+    assert f'action="/follow/request/{request_id}"' in page and "Start the discussion" in page
+    assert alice.post(f"/follow/request/{request_id}", data={"level": "watching"}).status_code == 303
+    assert [f.level for f in rows(app, RequestFollower, RequestFollower.user_id == alice_user.id)] == ["watching"]
+    alice.post(f"/follow/request/{request_id}", data={"level": "muted"})
+    assert [f.level for f in rows(app, RequestFollower, RequestFollower.user_id == alice_user.id)] == ["muted"]
+    alice.post(f"/follow/request/{request_id}", data={"level": ""})
+    assert count(app, RequestFollower, RequestFollower.user_id == alice_user.id) == 0
+    assert alice.post("/follow/request/999999", data={"level": "normal"}).status_code == 404
+    alice.post(f"/requests/{number}/discussion", data={"body": "first"})
+    again = alice.post(f"/requests/{number}/discussion", data={"body": "second, from the request page"})
+    assert again.status_code == 303 and count(app, Thread) == 1 and count(app, Post) == 2
