@@ -9,8 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlmodel import select
 
-from portal.accounts.roles import require_role
-from portal.community import compose, feeds, markup, officials, organisations, service, throttle
+from portal.community import compose, markup, officials, organisations, service, throttle
 from portal.community.service import Invalid, Refused
 from portal.db import get_session, writing
 from portal.models import Organisation, Post, Thread
@@ -53,7 +52,7 @@ def is_moderator() -> bool:
     return current_user.is_authenticated and current_user.has_role(Role.moderator)
 
 
-def _board_or_404(slug: str) -> service.Board:
+def board_or_404(slug: str) -> service.Board:
     board = service.board_by_slug(get_session(), slug)
     if board is None:
         abort(404)
@@ -77,7 +76,7 @@ def boards():
 @bp.get("/boards/<slug>")
 def board(slug: str):
     """A board's threads by last activity (or support, or newest), with unread markers; pages are links."""
-    session, board = get_session(), _board_or_404(slug)
+    session, board = get_session(), board_or_404(slug)
     sort = request.args.get("sort") if request.args.get("sort") in service.SORTS else "activity"
     tag = request.args.get("tag") if request.args.get("tag") in service.TAGS else ""
     page = service.list_threads(session, board, sort=sort, tag=tag, page=max(1, request.args.get("page", 1, type=int) or 1),
@@ -101,7 +100,7 @@ def _new_thread_page(board, form: Form, *, status: int = 200, preview: str = "",
 
 @bp.get("/boards/<slug>/new")
 def new_thread(slug: str):
-    board = _board_or_404(slug)
+    board = board_or_404(slug)
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     draft = compose.take_draft(get_session(), request.path)
@@ -115,7 +114,7 @@ def new_thread(slug: str):
 @keeps_input
 def new_thread_post(slug: str):
     """Start a thread; "preview" shows it without storing; a retried post makes one thread."""
-    session, board = get_session(), _board_or_404(slug)
+    session, board = get_session(), board_or_404(slug)
     form = Form(request.form)
     title = form.text("title", label=_l("Title"), max_length=service.TITLE_MAX)
     body = compose.read_body(form)
@@ -301,69 +300,6 @@ def _after_reply(thread: Thread, post: Post):
                             _anchor=f"p{post.id}"), 303)
 
 
-# ------------------------------------------------------------------ feeds
-
-@bp.get("/boards/<slug>/feed.atom")
-def board_feed(slug: str):
-    """The board's newest threads as Atom (RFC 4287)."""
-    session, board = get_session(), _board_or_404(slug)
-    page = service.list_threads(session, board, sort="new")
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    authority = base.split("://", 1)[-1].split("/")[0].split(":")[0] or "stoop"
-    openings = {p.thread_id: p for p in session.exec(select(Post).where(
-        Post.thread_id.in_([t.id for t in page.items]), Post.opening))} if page.items else {}
-    authors = service.people_of(session, list(openings.values()))["users"]
-    entries = []
-    for t in page.items:
-        opening = openings.get(t.id)
-        visible = opening and not opening.deleted_at and not opening.hidden_at
-        entries.append({"id": feeds.tag_uri(authority, t.created_at.date(), f"thread/{t.id}"), "title": t.title,
-                        "link": base + url_for("community.thread", thread_id=t.id), "updated": t.last_activity_at,
-                        "published": t.created_at, "content": opening.html if visible else "",
-                        "author": authors[opening.author_id].display_name if visible else ""})
-    body = feeds.atom_feed(title=_("%(board)s · %(site)s", board=board.name, site=current_app.config["SITE_NAME"]),
-                           feed_url=base + url_for("community.board_feed", slug=slug),
-                           site_url=base + url_for("community.board", slug=slug),
-                           updated=max([t.last_activity_at for t in page.items], default=_epoch()), entries=entries)
-    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
-
-
-@bp.get("/boards/<slug>/events.ics")
-def board_events(slug: str):
-    """The neighbourhood's events as iCalendar (RFC 5545), for any calendar app."""
-    session, board = get_session(), _board_or_404(slug)
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    authority = base.split("://", 1)[-1].split("/")[0].split(":")[0] or "stoop"
-    rows = organisations.upcoming_events(session, area_id=board.area_id, limit=200, include_past_days=30) \
-        if board.area_id else []
-    events = [{"uid": f"event-{e.id}@{authority}", "start": e.starts_at, "end": e.ends_at, "summary": e.title,
-               "location": e.place, "description": f"{o.name}\n\n{e.description}".strip(), "dtstamp": e.updated_at,
-               "url": base + url_for("community.organisation", organisation_id=o.id)} for e, o in rows]
-    body = feeds.icalendar(name=_("Events in %(place)s", place=board.name), events=events, stamp=_epoch())
-    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
-                       "Content-Disposition": f'inline; filename="{slug}-events.ics"'}
-
-
-def _epoch():
-    from datetime import UTC, datetime
-    return datetime(2020, 1, 1, tzinfo=UTC)
-
-
-@bp.get("/departments/<code>")
-def department(code: str):
-    """A department: how fast it answers in threads and closes requests (medians, with sample sizes)."""
-    from portal.content import localise
-    from flask_babel import get_locale
-    from portal.models import Department
-    session = get_session()
-    found = session.exec(select(Department).where(Department.code == code)).first()
-    if found is None:
-        abort(404)
-    localise(session, "department", [found], str(get_locale()))
-    return render_page("community/department.html", department=found,
-                       stats=officials.department_stats(session, found))
-
-
 def request_discussion(request_) -> dict:
     """A request's own thread (made with its first post) and board threads about it, for its page."""
     session = get_session()
@@ -417,6 +353,4 @@ def request_post(number: str):
     return body_html, code, compose.retry_headers(problem)
 
 
-from portal.community import moderation_views, organisation_views, post_views  # noqa: E402,F401  (routes)
-
-__all__ = ["bp", "require_role"]
+from portal.community import feed_views, moderation_views, organisation_views, post_views  # noqa: E402,F401  (routes)
