@@ -466,6 +466,9 @@ def _indexes(app) -> set[str]:
             rows = session.connection().exec_driver_sql(
                 "SELECT indexname FROM pg_indexes WHERE tablename = 'service_request' "
                 "AND schemaname = current_schema()").all()
+            rows += session.connection().exec_driver_sql(  # (bulk mode drops foreign keys too)
+                "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text "
+                "IN ('service_request', 'request_update', 'request_area')").all()
         return {r[0] for r in rows}
 
 

@@ -214,13 +214,15 @@ class RequestImport:
             prepared.types.append((row.service_name, row.service_code))
             prepared.expected.append(as_time(row.expected) if row.expected else None)
             prepared.middle.append((row.media_url,))
+            stored_updated = as_time(updated)
             prepared.tail.append((row.status, reason, row.description, row.lat, row.lon, row.address, hood or None,
-                                  api, as_time(created), as_time(updated)))
-            prepared.closed.append(as_time(closed))
+                                  api, as_time(created), stored_updated))
+            stored_closed = as_time(closed)
+            prepared.closed.append(stored_closed)
             if closed is not None:
-                prepared.updates.append((status_kind, True, closed_status, reason, row.notes, as_time(closed)))
+                prepared.updates.append((status_kind, True, closed_status, reason, row.notes, stored_closed))
             elif row.notes:
-                prepared.updates.append((note_kind, True, None, None, row.notes, as_time(updated)))
+                prepared.updates.append((note_kind, True, None, None, row.notes, stored_updated))
             else:
                 prepared.updates.append(None)
         prepared.numbers = random_numbers(len(rows), self.used_numbers)
@@ -284,7 +286,7 @@ class RequestImport:
             return
         kinds = prepared.kinds
         ids = writer.allocate_ids(count)
-        as_time, extra = writer.time, writer.extra_values
+        as_time = writer.time
         requests = []
         for new_id, number, external_id, kind, middle, expected, tail, closed, row in zip(
                 ids, prepared.numbers, prepared.external_ids, kinds, prepared.middle, prepared.expected,
@@ -292,17 +294,15 @@ class RequestImport:
             if expected is None:
                 expected = as_time(row.created + timedelta(days=kind.days))
             requests.append((new_id, number, external_id) + middle + (kind.id, kind.department_id) + tail
-                            + (expected, closed) + extra)
+                            + (expected, closed))
         updates = [(new_id,) + update for new_id, update in zip(ids, prepared.updates) if update is not None]
         positions = prepared.positions
         links = [(ids[positions[pos]], area_id) for pos, area_id in prepared.pairs if positions[pos] is not None]
-        writer.insert("service_request", REQUEST_COLUMNS + writer.extra_columns, requests)
-        if writer.rtree_by_hand:
-            points = [(i, r.lat, r.lat, r.lon, r.lon, r.status) for i, r in zip(ids, prepared.rows)
-                      if r.lat is not None]
-            writer.insert_points([p[:5] for p in points], [p[:5] for p in points if p[5] != "closed"])
+        writer.insert("service_request", REQUEST_COLUMNS, requests, fixed=(writer.extra_columns, writer.extra_values))
+        if writer.rtree_by_hand:  # (SQLite: the ids are consecutive)
+            writer.insert_points(ids[0], ids[-1])
         writer.insert("request_update", UPDATE_COLUMNS, updates)
-        writer.insert("request_area", LINK_COLUMNS, links)
+        writer.insert("request_area", LINK_COLUMNS, links, integers=True)
         report.imported += len(requests)
         report.without_point += sum(1 for row in prepared.rows if row.lat is None)
         report.without_neighbourhood += sum(1 for tail in prepared.tail if tail[3] is not None and tail[6] is None)
