@@ -278,3 +278,26 @@ def test_request_follow_levels_from_its_page(app, city, make_user, signin):
     alice.post(f"/requests/{number}/discussion", data={"body": "first"})
     again = alice.post(f"/requests/{number}/discussion", data={"body": "second, from the request page"})
     assert again.status_code == 303 and count(app, Thread) == 1 and count(app, Post) == 2
+
+
+def test_board_filters_swap_only_the_list_with_htmx(app, city, make_user, signin):
+    alice, _ = person(app, make_user, signin)
+    start_thread(alice, title="A problem thread")
+    fragment = alice.get("/boards/city?tag=problem", headers={"HX-Request": "true"})
+    body = html(fragment)
+    assert body.lstrip().startswith('<div id="threads">') and "A problem thread" in body and "<html" not in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert "A problem thread" not in html(alice.get("/boards/city?tag=idea", headers={"HX-Request": "true"}))
+    boosted = alice.get("/boards/city", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in html(boosted)
+
+
+def test_a_new_thread_draft_survives_an_ended_session(app, city, make_user, signin):
+    user, password = make_user()
+    visitor = app.test_client()
+    kept = visitor.post("/boards/city/new", data={"title": "Kept title", "body": "Kept body", "tag": "idea"})
+    assert kept.status_code == 303 and "/signin" in kept.headers["Location"] and count(app, Thread) == 0
+    signin(visitor, user.email, password)
+    form = html(visitor.get("/boards/city/new"))
+    assert 'value="Kept title"' in form and "Kept body</textarea>" in form
+    assert count(app, PostDraft) == 0
