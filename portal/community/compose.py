@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from portal.community import markup, service, throttle
 from portal.models import PostDraft, utcnow
-from portal.validation import FORM_ERROR, Form
+from portal.validation import FORM_ERROR, Form, Invalid
 
 DRAFT_KEY = "community_draft"
 DRAFT_LIFETIME = timedelta(days=2)
@@ -74,6 +74,14 @@ def forget_draft(session: Session) -> None:
 
 
 # ------------------------------------------------------------------ refusals, with the text kept
+
+def refused(session: Session, form: Form, error: Exception) -> Exception:
+    """Undo what the refused action began, and put a validation error's messages on the form."""
+    session.rollback()
+    if isinstance(error, Invalid):
+        form.absorb(error)
+    return error
+
 
 def refusal_status(form: Form, problem: Exception | None = None) -> int:
     """429 for limits, the refusal's own status, 400 for a failed CSRF token, else 422."""

@@ -70,10 +70,7 @@ def organisation_new_post():
             flash(_("Thank you. A moderator will verify the organisation soon."), "success")
             return redirect(url_for("community.organisation", organisation_id=found.id), 303)
         except (Invalid, Refused) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     return _new_page(form, status=compose.refusal_status(form, problem))
 
 
@@ -138,10 +135,7 @@ def add_event(organisation_id: int):
             flash(_("The event is listed."), "success")
             return redirect(url_for("community.organisation", organisation_id=found.id), 303)
         except (Invalid, Refused) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     return _page(found, form=form, status=compose.refusal_status(form, problem))
 
 

@@ -72,10 +72,7 @@ def edit_post(post_id: int):
             flash(_("Your changes are saved."), "success")
             return _back(post)
         except (Invalid, Refused) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     return _post_page("community/edit.html", post, form, status=compose.refusal_status(form, problem))
 
 
@@ -126,10 +123,7 @@ def flag_post(post_id: int):
             flash(_("Thank you. Moderators will look at this post."), "success")
             return _back(post)
         except (Invalid, Refused) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     return _post_page("community/flag.html", post, form, status=compose.refusal_status(form, problem),
                       reasons=moderation.FLAG_REASONS)
 

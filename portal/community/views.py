@@ -144,10 +144,7 @@ def new_thread_post(slug: str):
             _deliver(mails)
             return redirect(url_for("community.thread", thread_id=thread.id), 303)
         except (Invalid, Refused, throttle.RateLimited) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     status = compose.refusal_status(form, problem)
     return _new_thread_page(board, form, status=status, headers=compose.retry_headers(problem))
 
@@ -267,10 +264,7 @@ def reply(thread_id: int):
             _deliver(mails)
             return _after_reply(thread, post)
         except (Invalid, Refused, throttle.RateLimited) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     status = compose.refusal_status(form, problem)
     return _thread_page(thread, form, status=status, headers=compose.retry_headers(problem))
 
@@ -344,10 +338,7 @@ def request_post(number: str):
             throttle.record(current_user, ip=request.remote_addr or "")
             return redirect(url_for("community.thread", thread_id=thread.id), 303)
         except (Invalid, Refused, throttle.RateLimited) as error:
-            session.rollback()
-            problem = error
-            if isinstance(error, Invalid):
-                form.absorb(error)
+            problem = compose.refused(session, form, error)
     status = compose.refusal_status(form, problem)
     body_html, code = render_page("community/request_post_refused.html", form=form, request_=found, status=status)
     return body_html, code, compose.retry_headers(problem)
