@@ -98,20 +98,32 @@ def mail_send():
 @click.command("create-api-key")
 @with_appcontext
 @click.argument("name")
-def create_api_key(name: str):
+@click.option("--department", "department_code",
+              help="For a department's system: it may also push status updates to that department's requests.")
+def create_api_key(name: str, department_code: str | None):
     """Create an API key for the Open311 API; it is printed once and stored only as a hash."""
+    from sqlmodel import select
+
     from portal.apikeys.service import create_key
     from portal.audit.service import record
+    from portal.models import Department
     from portal.validation import Invalid
     with db.writing():
         session = db.get_session()
+        department = None
+        if department_code:
+            department = session.exec(select(Department).where(Department.code == department_code)).first()
+            if department is None:
+                click.echo(f"error: department: no department with the code {department_code!r}", err=True)
+                raise SystemExit(2)
         try:
-            key, plain = create_key(session, name)
+            key, plain = create_key(session, name, department_id=department.id if department else None)
         except Invalid as invalid:
             for field, message in invalid.errors.items():
                 click.echo(f"error: {field}: {message}", err=True)
             raise SystemExit(2) from None
-        record(session, "apikey.create", target_kind="api_key", target_id=key.id, summary=key.name)
+        record(session, "apikey.create", target_kind="api_key", target_id=key.id, summary=key.name,
+               details={"department": department_code or ""})
         session.commit()
     click.echo(f"created API key {key.id} '{key.name}' (shown once, keep it safe):")
     click.echo(plain)

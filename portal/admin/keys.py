@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.roles import require_role
 from portal.admin.views import bp
+from portal.admin.people_service import departments as departments_of
 from portal.apikeys.service import all_keys, create_key, revoke
 from portal.audit.service import record
 from portal.db import get_session
@@ -19,8 +20,12 @@ from portal.web import keeps_input, render_page
 
 def _keys_page(form: Form, *, created: ApiKey | None = None, plain: str | None = None, status: int = 200):
     form.labels["name"] = _l("Name")
-    body, code = render_page("admin/keys.html", form=form, keys=all_keys(get_session()), created=created,
-                             plain=plain, status=status)
+    form.labels["department"] = _l("Department system")
+    session = get_session()
+    departments = departments_of(session)
+    body, code = render_page("admin/keys.html", form=form, keys=all_keys(session), created=created, plain=plain,
+                             department_choices=[(str(d.id), d.name) for d in departments],
+                             department_names={d.id: d.name for d in departments}, status=status)
     headers = {"Cache-Control": "no-store"} if plain else {}
     return body, code, headers
 
@@ -39,9 +44,13 @@ def key_create():
     session, form = get_session(), Form(request.form)
     if form.ok:
         try:
-            key, plain = create_key(session, request.form.get("name", ""), created_by_id=current_user.id)
+            chosen = request.form.get("department", "")
+            if chosen and not chosen.isdigit():
+                raise Invalid({"department": _l("Unknown department.")})
+            key, plain = create_key(session, request.form.get("name", ""), created_by_id=current_user.id,
+                                    department_id=int(chosen) if chosen else None)
             record(session, "apikey.create", target_kind="api_key", target_id=key.id, summary=key.name,
-                   details={"prefix": key.prefix})
+                   details={"prefix": key.prefix, "department_id": key.department_id})
             session.commit()
             return _keys_page(Form({}, csrf_failed=False), created=key, plain=plain)
         except Invalid as invalid:

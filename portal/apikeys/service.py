@@ -8,7 +8,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
-from portal.models import ApiKey, utcnow
+from portal.models import ApiKey, Department, utcnow
 from portal.validation import Invalid, clean_text
 
 KEY_PREFIX = "stoop_"
@@ -18,7 +18,8 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_key(session: Session, name: str, *, created_by_id: int | None = None) -> tuple[ApiKey, str]:
+def create_key(session: Session, name: str, *, created_by_id: int | None = None,
+               department_id: int | None = None) -> tuple[ApiKey, str]:
     """Returns the stored row and the plain key, which is never stored or shown again."""
     try:
         name = clean_text(name)
@@ -27,7 +28,10 @@ def create_key(session: Session, name: str, *, created_by_id: int | None = None)
     if not name or len(name) > 80:
         raise Invalid({"name": _l("Give the key a name of 1 to 80 characters, such as the app or system using it.")})
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=plain[:12], key_hash=_hash(plain), created_by_id=created_by_id)
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise Invalid({"department": _l("Unknown department.")})
+    key = ApiKey(name=name, prefix=plain[:12], key_hash=_hash(plain), created_by_id=created_by_id,
+                 department_id=department_id)
     session.add(key)
     session.flush()
     return key, plain
@@ -41,6 +45,11 @@ def verify(session: Session, plain: str | None) -> ApiKey | None:
     if key is None or not key.active:
         return None
     return key
+
+
+def may_update(key: ApiKey, department_id: int) -> bool:
+    """Whether this key may change a request of that department (status pushes, notes)."""
+    return key.department_id is not None and key.department_id == department_id
 
 
 def revoke(session: Session, key_id: int) -> ApiKey | None:

@@ -14,6 +14,9 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=80)  # also the channel recorded on requests it files
     prefix: str = Field(max_length=12, index=True)  # shown in lists so a key can be recognised
     key_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the whole key
+    # A department system's key may also push status updates, for that department's requests only;
+    # a key without a department (a residents' app) may only file and read.
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from portal.apikeys.service import may_update
 from portal.audit.service import record
 from portal.models import (
     ApiKey, ClosureReason, Open311UpdateRef, OutboxMail, RequestUpdate, ServiceRequest, Status, UpdateKind, utcnow,
@@ -77,9 +78,14 @@ def push_update(session: Session, params: Params, key: ApiKey) -> tuple[RequestU
         raise Open311Error(400, f"description: {problem.args[0]}") from None
     if len(note) > MAX_NOTE:
         raise Open311Error(400, _l("description is too long: at most %(max)s characters.", max=MAX_NOTE))
+    if key.department_id is None:
+        raise Open311Error(403, _l("This api_key may file requests but not update them. "
+                                   "Department systems get a key for their department from the city."))
     request = service.request_by_number(session, number)
     if request is None:
         raise Open311Error(404, _l("There is no request with the id %(id)s.", id=number[:20]))
+    if not may_update(key, request.department_id):
+        raise Open311Error(403, _l("This api_key's department does not handle request %(id)s.", id=number[:20]))
     seen = session.exec(select(Open311UpdateRef).where(Open311UpdateRef.api_key_id == key.id,
                                                        Open311UpdateRef.external_id == external_id)).first()
     if seen is not None:  # a retried push: nothing changes again

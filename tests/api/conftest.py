@@ -2,11 +2,12 @@
 
 `api.get` / `api.post` assert the content type of the format asked for, parse every XML body
 (declaration, well-formed, no namespace) and validate every JSON body against the Open311 JSON
-Schemas (open311/schema-validation, copied in tests/api/schemas from ../shared/data).
+Schemas (open311/schema-validation), read from ../shared/data/open311-schemas (never copied here).
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -21,12 +22,30 @@ from sqlmodel import select
 
 from portal import db
 
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "open311-schemas"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The schemas are the shared data's, not ours: without them the API tests cannot check
+    conformance, so they are skipped with the reason (and fail in CI, where the data must be)."""
+    if SCHEMAS.is_dir():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"the Open311 JSON Schemas are required in CI: {SCHEMAS} is absent")
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=f"the Open311 JSON Schemas are not here ({SCHEMAS})")
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(skip)
+
+
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$")
 DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime", "changeset", "datetime")
 
 
 def _registry() -> Registry:
+    if not SCHEMAS.is_dir():
+        return Registry()
     resources = [(p.name, DRAFT4.create_resource(json.loads(p.read_text()))) for p in SCHEMAS.glob("*.json")
                  if p.name != "swagger.json"]
     return Registry().with_resources(resources)
@@ -99,6 +118,23 @@ def read(response, fmt: str, path: str = ""):
 class Api:
     def __init__(self, app, client, key: str, lat: float, lon: float):
         self.app, self.client, self.key, self.lat, self.lon = app, client, key, lat, lon
+        self._department_keys: dict[int, str] = {}
+
+    def department_key(self, number: str) -> str:
+        """The key of the system of the department that handles request `number` (made once)."""
+        from portal.apikeys.service import create_key
+        from portal.models import Department, ServiceRequest
+        with self.app.app_context(), db.writing():
+            session = db.get_session()
+            found = session.exec(select(ServiceRequest).where(ServiceRequest.number == number)).first()
+            if found is None:
+                return self.key
+            if found.department_id not in self._department_keys:
+                department = session.get(Department, found.department_id)
+                _key, plain = create_key(session, f"{department.code} system", department_id=department.id)
+                session.commit()
+                self._department_keys[found.department_id] = plain
+            return self._department_keys[found.department_id]
 
     def get(self, path: str, fmt: str = "json", expect: int = 200, **params):
         response = self.client.get(f"/open311/v2/{path}.{fmt}", query_string=params)

@@ -61,7 +61,7 @@ def test_extensions_true_adds_extended_attributes_and_notes_only_when_asked(api)
 
 def push(api, number: str, status: str, description: str, update_id: str, fmt: str = "json", expect: int = 200,
          **extra):
-    body = {"api_key": api.key, "service_request_id": number, "update_id": update_id, "status": status,
+    body = {"api_key": api.department_key(number), "service_request_id": number, "update_id": update_id, "status": status,
             "updated_datetime": iso(datetime.now(UTC)), "description": description, **extra}
     return api.post("servicerequestupdates", {k: v for k, v in body.items() if v is not None}, fmt=fmt, expect=expect)
 
@@ -106,7 +106,7 @@ def test_servicerequestupdates_post_keys_unknown_requests_and_retries(api):
     for fmt in ("json", "xml"):
         push(api, number, "CLOSED", "x", "dept-9", fmt=fmt, expect=403, api_key=None)
         push(api, number, "CLOSED", "x", "dept-9", fmt=fmt, expect=403, api_key="stoop_nope")
-        push(api, "87654321", "CLOSED", "x", "dept-9", fmt=fmt, expect=404)
+        push(api, "87654321", "CLOSED", "x", "dept-9", fmt=fmt, expect=404, api_key=api.department_key(number))
         push(api, number, "SOLVED", "x", "dept-9", fmt=fmt, expect=400)
         push(api, number, "CLOSED", "x", None, fmt=fmt, expect=400)
         push(api, number, "CLOSED", "x", "dept-9", fmt=fmt, expect=400, updated_datetime="last tuesday")
@@ -115,7 +115,28 @@ def test_servicerequestupdates_post_keys_unknown_requests_and_retries(api):
     with api.app.app_context():
         entries = db.get_session().exec(select(AuditEntry).where(AuditEntry.target_id == number)).all()
         assert {e.action for e in entries} == {"request.note", "request.status"}
-        assert all(e.details["via"] == "open311" and e.details["api_key"] == "Streets app" for e in entries)
+        assert all(e.details["via"] == "open311" and e.details["api_key"] == "streets system" for e in entries)
+
+
+def test_only_the_handling_departments_system_may_push(api):
+    """A residents' app key files and reads but never changes a request; a department system's key
+    changes only its own department's requests."""
+    from portal.apikeys.service import create_key
+    from portal.models import Department
+    number = api.file()
+    with api.app.app_context(), db.writing():
+        session = db.get_session()
+        water = session.exec(select(Department).where(Department.code != "streets")).first()
+        _key, other = create_key(session, "another department", department_id=water.id)
+        session.commit()
+    for fmt in ("json", "xml"):
+        push(api, number, "CLOSED", "x", "p-1", fmt=fmt, expect=403, api_key=api.key)
+        push(api, number, "CLOSED", "x", "p-2", fmt=fmt, expect=403, api_key=other)
+    assert api.get(f"requests/{number}")[0]["status"] == "open"
+    with api.app.app_context():
+        assert db.get_session().exec(select(AuditEntry).where(AuditEntry.target_id == number)).all() == []
+    push(api, number, "CLOSED", "Fixed by the crew", "p-3")
+    assert api.get(f"requests/{number}")[0]["status"] == "closed"
 
 
 def test_department_push_closes_and_the_resident_is_mailed(database_url, tmp_path, smtp_server, make_user, signin):

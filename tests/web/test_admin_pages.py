@@ -123,6 +123,23 @@ def test_api_key_shown_once_stored_hashed_and_revocable(city, app, make_user, si
     assert no_csrf.status_code == 422 and rows(app, ApiKey) == 1
 
 
+def test_api_key_for_a_department_system(city, app, make_user, signin):
+    from portal.models import Department
+    admin = signed_in(app, make_user, signin, role="admin")
+    with app.app_context():
+        streets = db.get_session().exec(select(Department).where(Department.code == "streets")).one()
+    for forged in ("999999", "streets", "-1"):
+        refused = admin.post("/admin/keys", data={"name": "Streets system", "department": forged})
+        assert refused.status_code == 422 and 'value="Streets system"' in html(refused)
+    assert rows(app, ApiKey) == 0
+    created = admin.post("/admin/keys", data={"name": "Streets system", "department": str(streets.id)})
+    assert created.status_code == 200
+    with app.app_context():
+        assert db.get_session().exec(select(ApiKey)).one().department_id == streets.id
+    listing = html(admin.get("/admin/keys"))
+    assert streets.name in listing.split("<tbody>")[1]
+
+
 def test_response_templates(city, app, make_user, signin):
     admin = signed_in(app, make_user, signin, role="admin")
     bad = admin.post("/admin/templates/new", data={"title": "Fixed", "locale": "xx", "text": "", "type": "nope"})
