@@ -190,9 +190,9 @@ def smtp_server():
 
 # ------------------------------------------------------------ city data and live servers
 
-@pytest.fixture
-def city(app):
-    """The demo catalogue and neighbourhoods (no requests), as `stoop demo` loads them."""
+def load_city(app, *extra_loaders) -> None:
+    """The demo catalogue and neighbourhoods (no requests), as `stoop demo` loads them; each of
+    `extra_loaders(session)` adds more in the same transaction."""
     from portal.areas.demo_city import demo_areas
     from portal.areas.service import save_area
     from portal.demo import load_departments
@@ -204,7 +204,14 @@ def city(app):
         load_catalogue(session, catalogue_data, {"es": catalogue_es})
         for area in demo_areas():
             save_area(session, **area)
+        for loader in extra_loaders:
+            loader(session)
         session.commit()
+
+
+@pytest.fixture
+def city(app):
+    load_city(app)
     return app
 
 

@@ -207,27 +207,11 @@ def bulk_requests(app, count: int, *, days_ago: float = 1) -> None:
         session.commit()
 
 
-def load_city(app) -> None:
-    """The demo catalogue and neighbourhoods, as the `city` fixture loads them."""
-    from portal.areas.demo_city import demo_areas
-    from portal.areas.service import save_area
-    from portal.demo import load_departments
-    from portal.requests import catalogue_data, catalogue_es
-    from portal.requests.catalogue import load_catalogue
-    with app.app_context(), db.writing():
-        session = db.get_session()
-        load_departments(session)
-        load_catalogue(session, catalogue_data, {"es": catalogue_es})
-        for area in demo_areas():
-            save_area(session, **area)
-        session.commit()
-
-
 def make_app_with_smtp(database_url, tmp_path, smtp_url: str):
     """An app whose mail really leaves through SMTP, with the city loaded and an API key."""
     from portal.apikeys.service import create_key
     from portal.models import Area
-    from tests.conftest import make_app
+    from tests.conftest import load_city, make_app
     app = make_app(database_url, tmp_path, SMTP_URL=smtp_url)
     load_city(app)
     with app.app_context(), db.writing():

@@ -11,6 +11,7 @@ from sqlmodel import select
 from portal import db
 from portal.accounts.service import create_user
 from portal.models import OutboxMail
+from tests.conftest import load_city
 from tests.web.test_report import file_report
 
 pytestmark = pytest.mark.browser
@@ -19,23 +20,14 @@ PASSWORD = "a sturdy passphrase"
 
 @pytest.fixture
 def city_day(live_app):
-    from portal.areas.demo_city import demo_areas
-    from portal.areas.service import save_area
-    from portal.demo import load_departments
-    from portal.requests import catalogue_data, catalogue_es
-    from portal.requests.catalogue import load_catalogue
     from portal.staff.demo_templates import load_demo_templates
-    with live_app.app_context(), db.writing():
-        session = db.get_session()
-        load_departments(session)
-        load_catalogue(session, catalogue_data, {"es": catalogue_es})
-        for area in demo_areas():
-            save_area(session, **area)
-        load_demo_templates(session)
+
+    def people(session):
         for email, role, department in [("agent@example.org", "agent", None), ("streets@example.org", "staff", "streets"),
                                         ("water@example.org", "staff", "water"), ("admin@example.org", "admin", None)]:
             create_user(session, email=email, password=PASSWORD, role=role, department_code=department,
                         display_name=email.split("@")[0].title())
+    load_city(live_app, load_demo_templates, people)
     # Earlier that morning a neighbour reported a loose manhole cover at the same corner, on the web.
     _, url = file_report(live_app.test_client(), code="manhole-cover", email="co@example.org",
                          description="Manhole cover rattling, water coming up")

@@ -6,28 +6,17 @@ import time
 
 import pytest
 
-from portal import db
 from portal.accounts.service import create_user
-from tests.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes, load_city
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def city_live(live_app):
-    from portal.areas.demo_city import demo_areas
-    from portal.areas.service import save_area
-    from portal.demo import load_departments
-    from portal.requests import catalogue_data, catalogue_es
-    from portal.requests.catalogue import load_catalogue
-    with live_app.app_context(), db.writing():
-        session = db.get_session()
-        load_departments(session)
-        load_catalogue(session, catalogue_data, {"es": catalogue_es})
-        for area in demo_areas():
-            save_area(session, **area)
-        create_user(session, email="crew@example.org", password="a sturdy passphrase", role="staff",
-                    department_code="streets", display_name="Crew Chief")
+    load_city(live_app, lambda session: create_user(
+        session, email="crew@example.org", password="a sturdy passphrase", role="staff",
+        department_code="streets", display_name="Crew Chief"))
     return live_app
 
 
