@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 babel = Babel()
 LANGUAGE_COOKIE = "lang"
@@ -43,11 +45,30 @@ def _translations():
     return g.stoop_translations
 
 
+# Jinja's own newstyle callables wrap ours in two context calls per string; a page has dozens of
+# strings, so these do the same work (translate, mark safe when autoescaping, fill the named
+# placeholders) in one.
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    text = _translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = _translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        newstyle=True)
+    app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
+    # After install_gettext_callables, which put its wrappers there.
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.globals.update(text_direction=text_direction, current_language=current_language,
                                  language_choices=language_choices)
