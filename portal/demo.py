@@ -76,7 +76,8 @@ def _load_people(session: Session) -> list[str]:
         lines.append(f"{role.value:<10} {email:<36} password: {password}")
     if lines:
         ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        with ACCOUNTS_FILE.open("a") as out:
+        # A fresh database starts a fresh list: passwords of an earlier, deleted demo database would mislead.
+        with ACCOUNTS_FILE.open("w" if len(lines) == len(DEMO_PEOPLE) else "a") as out:
             out.write("\n".join(lines) + "\n")
         ACCOUNTS_FILE.chmod(0o600)
     return ["demo accounts (also in instance/demo-accounts.txt):", *lines]

@@ -39,6 +39,18 @@ def test_demo_loads_once_and_prints_accounts(app, tmp_path, monkeypatch):
         session = db.get_session()
         assert len(session.exec(select(Department)).all()) >= 8
         assert len(session.exec(select(User)).all()) == 6
+    listed = (tmp_path / "demo-accounts.txt").read_text().splitlines()
+    assert len(listed) == 6 and all(line in first.output for line in listed)
+
+
+def test_demo_on_a_new_database_replaces_the_old_passwords(app, tmp_path, monkeypatch):
+    import portal.demo
+    accounts = tmp_path / "demo-accounts.txt"
+    accounts.write_text("admin      admin@demo.stoop.localhost      password: stale-old-one\n")
+    monkeypatch.setattr(portal.demo, "ACCOUNTS_FILE", accounts)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "stale-old-one" not in accounts.read_text() and len(accounts.read_text().splitlines()) == 6
 
 
 def test_db_upgrade_is_idempotent(app):
