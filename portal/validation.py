@@ -33,6 +33,13 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
+def row_id(value: str | None) -> int | None:
+    """A database id typed in a form or URL: ASCII digits, at most 9 of them (so it fits every
+    integer column); anything else is None, which callers treat as "no such row"."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def parse_float(value: str | None, *, low: float, high: float) -> float:
     """A finite number in [low, high], written with a decimal point."""
     text = (value or "").strip()

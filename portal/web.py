@@ -15,6 +15,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 csrf = CSRFProtect()
@@ -114,6 +115,41 @@ def _check_encoding():
             unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
             g.bad_encoding = True
+
+
+MAX_PAGE = 10_000
+
+
+def page_number(args=None, *, last: int = MAX_PAGE) -> int:
+    """The `page` query argument as 1..last: anything else (absent, text, huge) is the nearest valid page."""
+    number = (args if args is not None else request.args).get("page", 1, type=int) or 1
+    return max(1, min(number, last))
+
+
+NUL_REFUSED = _l("What you sent contains a character that cannot be stored (a NUL byte). Please retype it.")
+
+
+def _defuse_nul_bytes():
+    """No text of ours can hold a NUL byte (PostgreSQL refuses them outright), so none may reach a
+    view or a query. A query string with one is refused; in a form it becomes U+FFFD, which the
+    form's validation reports ("could not be read, please retype") with the rest of the text kept.
+    The API answers in its own format and does its own checks."""
+    if request.path.startswith("/open311/"):
+        return None
+    if b"%00" in request.query_string or "\x00" in request.path:
+        return render_error(400, NUL_REFUSED)
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return None
+    if request.mimetype == "application/x-www-form-urlencoded":
+        if (request.content_length or 0) >= 1_000_000 or b"%00" not in request.get_data(cache=True, parse_form_data=False):
+            return None
+    elif request.mimetype != "multipart/form-data":
+        return None
+    form = request.form
+    if any("\x00" in value for values in form.listvalues() for value in values):
+        cleaned = ImmutableMultiDict([(key, value.replace("\x00", "\ufffd")) for key, value in form.items(multi=True)])
+        request._get_current_object().__dict__["form"] = cleaned  # werkzeug caches the parsed form here
+    return None
 
 
 def _check_csrf(app: Flask):
@@ -247,6 +283,7 @@ def _register_errors(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.before_request(_defuse_nul_bytes)
     app.before_request(lambda: _check_csrf(app))
     app.after_request(_security_headers)
     app.after_request(_compress)  # after_request runs in reverse: ETag first, then compress

@@ -14,7 +14,7 @@ from portal.audit.service import record
 from portal.db import get_session
 from portal.models import ApiKey
 from portal.models.accounts import Role
-from portal.validation import Form, Invalid
+from portal.validation import Form, Invalid, row_id
 from portal.web import keeps_input, render_page
 
 
@@ -45,10 +45,10 @@ def key_create():
     if form.ok:
         try:
             chosen = request.form.get("department", "")
-            if chosen and not chosen.isdigit():
+            if chosen and row_id(chosen) is None:
                 raise Invalid({"department": _l("Unknown department.")})
             key, plain = create_key(session, request.form.get("name", ""), created_by_id=current_user.id,
-                                    department_id=int(chosen) if chosen else None)
+                                    department_id=row_id(chosen))
             record(session, "apikey.create", target_kind="api_key", target_id=key.id, summary=key.name,
                    details={"prefix": key.prefix, "department_id": key.department_id})
             session.commit()

@@ -17,7 +17,7 @@ from portal.models.accounts import Role
 from portal.notify.dispatch import deliver_soon
 from portal.notify.service import queue_mail
 from portal.validation import Form, Invalid
-from portal.web import keeps_input, render_page
+from portal.web import keeps_input, page_number, render_page
 
 DEPARTMENT_LABELS = {"code": _l("Code"), "name": _l("Name"), "description": _l("Description"),
                      "email": _l("Email for new and transferred requests")}
@@ -100,7 +100,7 @@ def users():
     role = request.args.get("role", "")
     role = role if role in Role.__members__ else ""
     text = request.args.get("q", "").strip()[:120]
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    page = page_number()
     found, has_next = people.find_users(session, role=role, text=text, page=page)
     names = {d.id: d.name for d in people.departments(session)}
     return render_page("admin/users.html", users=found, has_next=has_next, page=page, role=role, q=text,

@@ -8,6 +8,7 @@ from portal.accounts.roles import require_role
 from portal.db import get_session
 from portal.models import OutboxMail
 from portal.models.accounts import Role
+from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -23,7 +24,7 @@ def home():
 @require_role(Role.admin)
 def outbox():
     """Mail the portal has sent or kept (when no SMTP server is configured)."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     session = get_session()
     total = session.exec(select(func.count()).select_from(OutboxMail)).one()
     mails = session.exec(select(OutboxMail).order_by(OutboxMail.id.desc())

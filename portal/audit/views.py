@@ -10,7 +10,7 @@ from portal.accounts.roles import require_role
 from portal.audit.service import AuditFilter, actions, search
 from portal.db import get_session
 from portal.models.accounts import Role
-from portal.web import render_page
+from portal.web import page_number, render_page
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 50
@@ -36,7 +36,7 @@ def index():
         action=request.args.get("action", "")[:60], actor=request.args.get("actor", "")[:120],
         target_kind=request.args.get("target_kind", "")[:40], target_id=request.args.get("target_id", "")[:80],
         since=_day("since", errors, end=False), until=_day("until", errors, end=True))
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    page = page_number()
     session = get_session()
     entries, total = search(session, wanted, page=page, page_size=PAGE_SIZE)
     return render_page("admin/audit.html", entries=entries, total=total, page=page, errors=errors,

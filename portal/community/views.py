@@ -16,8 +16,8 @@ from portal.models import Organisation, Post, Thread
 from portal.models.accounts import Role
 from portal.models.community import FollowLevel
 from portal.notify import inbox
-from portal.validation import Form
-from portal.web import keeps_input, render_page
+from portal.validation import Form, row_id
+from portal.web import keeps_input, page_number, render_page
 
 bp = Blueprint("community", __name__)
 LEVEL_LABELS = {
@@ -79,7 +79,7 @@ def board(slug: str):
     session, board = get_session(), board_or_404(slug)
     sort = request.args.get("sort") if request.args.get("sort") in service.SORTS else "activity"
     tag = request.args.get("tag") if request.args.get("tag") in service.TAGS else ""
-    page = service.list_threads(session, board, sort=sort, tag=tag, page=max(1, request.args.get("page", 1, type=int) or 1),
+    page = service.list_threads(session, board, sort=sort, tag=tag, page=page_number(),
                                 moderator=is_moderator())
     authors = service.people_of(session, [], {t.author_id for t in page.items})["users"]
     return render_page("community/board.html", fragment="community/_threads.html", board=board, page=page, sort=sort,
@@ -158,7 +158,7 @@ def thread_context(thread: Thread, *, page: int | None = None) -> dict:
     """Everything the thread page shows, read once, so templates never query."""
     session, user_id = get_session(), viewer_id()
     if page is None:
-        page = max(1, request.args.get("page", 1, type=int) or 1)
+        page = page_number()
     posts = service.thread_posts(session, thread, page=page)
     pinned = session.get(Post, thread.pinned_post_id) if thread.pinned_post_id else None
     shown = posts.items + ([pinned] if pinned else [])
@@ -186,7 +186,7 @@ def _thread_page(thread: Thread, form: Form | None = None, *, status: int = 200,
         context["types"] = catalogue.groups_with_types(get_session(), str(get_locale()))
     if form is None:
         form = Form({}, csrf_failed=False)
-        if reply_to := request.args.get("reply_to", type=int):
+        if reply_to := row_id(request.args.get("reply_to")):
             form = _quoting_form(reply_to, context)
     body, code = render_page("community/thread.html", fragment="community/_reply.html", status=status, form=form,
                              preview=preview, **context)
@@ -226,7 +226,7 @@ def thread(thread_id: int):
 def posts_after(thread_id: int):
     """New posts since `after`, for htmx's poll on the last page; the poll replaces itself."""
     session, thread = get_session(), thread_or_404(thread_id)
-    after = request.args.get("after", 0, type=int) or 0
+    after = row_id(request.args.get("after")) or 0
     posts = service.posts_after(session, thread, after)
     context = thread_context(thread, page=1) | {"new_posts": posts,
                                                 "after": posts[-1].id if posts else after}

@@ -10,7 +10,7 @@ from portal.accounts.roles import require_signin
 from portal.db import get_session
 from portal.models import Notification
 from portal.notify import inbox, unsubscribe
-from portal.web import render_page, safe_next
+from portal.web import page_number, render_page, safe_next
 
 bp = Blueprint("notify", __name__)
 unsubscribe_bp = Blueprint("unsubscribe", __name__)  # exempt from CSRF: the signed token is the proof
@@ -28,7 +28,7 @@ def unread_notifications() -> int:
 @bp.get("/notifications")
 @require_signin
 def inbox_page():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     rows, total = inbox.inbox(get_session(), current_user.id, page=page)
     return render_page("notify/inbox.html", rows=rows, total=total, page=page, size=inbox.INBOX_PAGE)
 

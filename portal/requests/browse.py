@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from portal.areas.service import neighbourhoods
 from portal.models import Area, CoReport, RequestFollower, ServiceRequest, ServiceType, Status, utcnow
+from portal.web import page_number
 
 PAGE_SIZE = 20
 SORTS = {
@@ -69,7 +70,7 @@ def parse_filters(args, session: Session) -> Filters:
         status=args.get("status", "") if args.get("status") in STATUS_FILTERS else "",
         area=args.get("area", "")[:80], since=_date(args.get("since")), until=_date(args.get("until")),
         overdue=args.get("overdue") == "1", sort=args.get("sort") if args.get("sort") in SORTS else "newest",
-        page=max(1, min(args.get("page", 1, type=int) or 1, 500)))
+        page=page_number(args, last=500))
     if filters.type:
         filters.type_id = session.exec(select(ServiceType.id).where(ServiceType.code == filters.type)).first()
         filters.type = filters.type if filters.type_id else ""

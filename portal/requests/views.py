@@ -16,7 +16,7 @@ from portal.requests.notifications import notify_department_reopened
 from portal.requests.photos import photo_path
 from portal.requests.report_form import read_photos
 from portal.validation import Form, Invalid
-from portal.web import keeps_input, render_page
+from portal.web import keeps_input, page_number, render_page
 
 bp = Blueprint("requests", __name__)
 
@@ -108,7 +108,7 @@ def index():
 @require_signin
 def mine():
     session = get_session()
-    page = browse.my_requests(session, current_user.id, page=request.args.get("page", 1, type=int) or 1)
+    page = browse.my_requests(session, current_user.id, page=page_number())
     return render_template("requests/mine.html", page=page, **list_context(page.items))
 
 

@@ -79,7 +79,8 @@ def parse_filter(args) -> QueueFilter:
     wanted.area = (args.get("area") or "").strip()[:80]
     wanted.overdue = args.get("overdue") in ("1", "on", "true")
     assignee = (args.get("assignee") or "").strip()[:12]
-    if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+    # An id is at most 9 digits: a longer "number" would overflow the database's integer column.
+    if assignee and assignee not in ("me", "none") and not (assignee.isdigit() and len(assignee) <= 9):
         errors["assignee"] = _l("Choose one of the options.")
         assignee = ""
     wanted.assignee = assignee

@@ -21,7 +21,7 @@ from portal.requests.notifications import notify_status_change
 from portal.staff import access, mails, responses
 from portal.staff import service as work
 from portal.staff.views import bp
-from portal.validation import FORM_ERROR, Form, Invalid
+from portal.validation import FORM_ERROR, Form, Invalid, row_id
 from portal.web import keeps_input, render_page
 
 ACTION_LABELS = {
@@ -176,14 +176,14 @@ def add_note(number: str):
 def assign(number: str):
     found, form = _workable(number), Form(request.form)
     raw = form.value("assignee")
-    if raw and (not raw.isdigit() or len(raw) > 12):
+    if raw and row_id(raw) is None:
         form.error("assignee", _l("Choose a colleague of the department that owns this request."))
     form.labels["assignee"] = _l("Assign to")
     version = _version(form)
     if not form.ok:
         return _page(found, form, "assign", status=422)
     try:
-        outcome = work.assign(get_session(), found, assignee_id=int(raw) if raw else None,
+        outcome = work.assign(get_session(), found, assignee_id=row_id(raw),
                               author_id=current_user.id, expected_version=version)
     except Invalid as invalid:
         return _failed(found, form, "assign", invalid)

@@ -18,7 +18,7 @@ from portal.requests.service import claim_idempotency_key
 from portal.requests.service import is_overdue
 from portal.staff import levels, queue
 from portal.staff import service as work
-from portal.validation import Form, Invalid
+from portal.validation import Form, Invalid, row_id
 from portal.web import keeps_input, render_page, safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -96,8 +96,7 @@ def bulk():
     if form.ok:
         try:
             result = queue.bulk(session, department.id, action=action, request_ids=ids, author_id=current_user.id,
-                                assignee_id=int(assignee) if assignee.isdigit() else None,
-                                priority=int(priority) if priority.isdigit() else None)
+                                assignee_id=row_id(assignee), priority=row_id(priority))
             session.commit()  # bulk acknowledgements carry no note, so they send no mail
             flash(_("%(done)s requests changed, %(skipped)s skipped.", done=len(result.done),
                     skipped=len(result.skipped)), "success")

@@ -142,3 +142,24 @@ def test_pages_are_translated(client, lang, text):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/map?type=%00", "/map.svg?type=pot%00hole", "/requests?q=a%00b"])
+def test_nul_bytes_in_a_query_are_refused_before_any_query(client, path):
+    """PostgreSQL cannot store or compare text with NUL: a clear 400, never a database error."""
+    response = client.get(path)
+    assert response.status_code == 400 and "NUL byte" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+def test_nul_bytes_in_a_form_are_reported_with_the_text_kept(city, client, content_type):
+    from sqlmodel import select
+
+    from portal import db
+    from portal.models import User
+    response = client.post("/signup", data={"email": "nul@example.org", "display_name": "Ann\x00e",
+                                            "password": "a sturdy passphrase"}, content_type=content_type)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "could not be read" in page and 'value="nul@example.org"' in page
+    with city.app_context():
+        assert db.get_session().exec(select(User)).all() == []
