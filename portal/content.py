@@ -56,3 +56,5 @@ def set_translation(session: Session, entity: str, entity_id: int, field: str, l
 def init_app(app) -> None:
     app.jinja_env.filters.update(tr=tr)
     app.jinja_env.globals.update(tr_value=tr_value)
+    from portal import department_names
+    department_names.init_app(app)

@@ -53,9 +53,17 @@ def departments():
                        counts=people.staff_counts(session))
 
 
+def _other_languages() -> list[tuple[str, str]]:
+    """(locale, native name) of every site language but English, the source of city content."""
+    return [(code, native) for code, (native, _direction) in current_app.config["LANGUAGES"].items() if code != "en"]
+
+
 def _department_page(form: Form, department: Department | None = None, status: int = 200):
     form.labels.update(DEPARTMENT_LABELS)
-    return render_page("admin/department_form.html", form=form, department=department, status=status)
+    languages = [(code, _("Name in %(language)s", language=native)) for code, native in _other_languages()]
+    form.labels.update({f"name_{code}": label for code, label in languages})
+    return render_page("admin/department_form.html", form=form, department=department, status=status,
+                       languages=languages)
 
 
 @bp.get("/departments/new")
@@ -68,8 +76,11 @@ def department_new():
 @require_role(Role.admin)
 def department_edit(code: str):
     d = _department_or_404(code)
+    names = people.department_translations(get_session(), d)
     return _department_page(Form({"code": d.code, "name": d.name, "description": d.description,
-                                  "email": d.email or ""}, csrf_failed=False), d)
+                                  "email": d.email or "",
+                                  **{f"name_{code}": names.get(code, "") for code, _native in _other_languages()}},
+                                 csrf_failed=False), d)
 
 
 @bp.post("/departments/new", endpoint="department_create")
@@ -81,7 +92,8 @@ def department_save(code: str | None = None):
     department = _department_or_404(code) if code else None
     if form.ok:
         try:
-            saved = people.save_department(session, department, _posted())
+            saved = people.save_department(session, department, _posted(),
+                                           tuple(code for code, _native in _other_languages()))
             session.commit()
             flash(_("Department “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("admin.departments"), 303)

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, func, select
 
 from portal.accounts.service import create_user, token_hash
 from portal.audit.service import record
-from portal.models import Department, PasswordReset, User, UserSession, utcnow
+from portal.content import set_translation
+from portal.models import Department, PasswordReset, Translation, User, UserSession, utcnow
 from portal.models.accounts import Role
 from portal.validation import EMAIL, Invalid, clean_text
 
@@ -45,7 +46,9 @@ def staff_counts(session: Session) -> dict[int, int]:
                              .group_by(User.department_id)).all())
 
 
-def save_department(session: Session, existing: Department | None, data: dict) -> Department:
+def save_department(session: Session, existing: Department | None, data: dict,
+                    locales: tuple[str, ...] = ()) -> Department:
+    """Save a department's English source and its names in `locales` (the other site languages)."""
     errors: dict[str, str] = {}
     code = str(data.get("code", "") or "").strip().lower()
     if not CODE.match(code):
@@ -59,6 +62,7 @@ def save_department(session: Session, existing: Department | None, data: dict) -
     name = _text(data, "name", errors, limit=120, required=True)
     description = _text(data, "description", errors, limit=500, multiline=True)
     email = _text(data, "email", errors, limit=254).lower()
+    translated = {locale: _text(data, f"name_{locale}", errors, limit=120) for locale in locales}
     if email and "email" not in errors and not EMAIL.match(email):
         errors["email"] = _l("Enter an email address like name@example.com.")
     if errors:
@@ -68,10 +72,23 @@ def save_department(session: Session, existing: Department | None, data: dict) -
     department.code, department.name, department.description, department.email = code, name, description, email or None
     session.add(department)
     session.flush()
+    old_names = department_translations(session, department) if existing else {}
+    for locale, text in translated.items():
+        if text != old_names.get(locale, ""):
+            set_translation(session, "department", department.id, "name", locale, text)
+    if existing:
+        before.update({f"name_{locale}": old_names.get(locale, "") for locale in translated})
     record(session, "department.create" if existing is None else "department.edit", target_kind="department",
            target_id=department.code, summary=department.name,
-           details={"before": before, "after": {"code": code, "name": name, "email": email or None}})
+           details={"before": before, "after": {"code": code, "name": name, "email": email or None,
+                                                **{f"name_{locale}": text for locale, text in translated.items()}}})
     return department
+
+
+def department_translations(session: Session, department: Department) -> dict[str, str]:
+    """{locale: name} of the department's translated names (empty ones fall back to English)."""
+    return {row.locale: row.text for row in session.exec(select(Translation).where(
+        Translation.entity == "department", Translation.entity_id == department.id, Translation.field == "name"))}
 
 
 # ---------------------------------------------------------------- people

@@ -174,8 +174,13 @@ def notify_post(session: Session, thread, post, *, replied_to_author_id: int | N
 
         def text(kind=kind):
             if kind == "official":
+                # Named in the recipient's language (text() runs under their force_locale).
+                from flask_babel import get_locale
+
+                from portal.department_names import department_name as named
                 return gettext("Official answer from %(department)s in “%(title)s”",
-                               department=department_name, title=thread.title)
+                               department=named(session, post.official_department_id, str(get_locale()))
+                               or department_name, title=thread.title)
             if kind == "reply":
                 return gettext("%(name)s replied to you in “%(title)s”", name=author_name, title=thread.title)
             return gettext("%(name)s posted in “%(title)s”", name=author_name, title=thread.title)

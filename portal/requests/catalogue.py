@@ -127,6 +127,9 @@ def _load_translations(session: Session, locale: str, module: ModuleType, groups
     for code, name in module.DEPARTMENTS.items():
         department = session.exec(select(Department).where(Department.code == code)).first()
         set_translation(session, "department", department.id, "name", locale, name)
+        description = getattr(module, "DEPARTMENT_DESCRIPTIONS", {}).get(code)
+        if description:
+            set_translation(session, "department", department.id, "description", locale, description)
     for code, spec in module.SERVICE_TYPES.items():
         service_type = type_by_code(session, code, active_only=False)
         set_translation(session, "service_type", service_type.id, "name", locale, spec["name"])

@@ -27,6 +27,20 @@ DEPARTMENTS = {
     "philly311": "Centro de Atención Philly311",
 }
 
+DEPARTMENT_DESCRIPTIONS = {
+    "streets": "Cuida las calles, las aceras, las luces de calles y callejones, los semáforos y las señales, y da los permisos para usar la vía pública.",
+    "sanitation": "Recoge la basura y el reciclaje de los hogares, limpia los vertidos ilegales y los animales muertos, y hace cumplir las reglas de basura y contenedores.",
+    "li": "Inspecciona edificios, obras, viviendas de alquiler y negocios, y hace cumplir los códigos de construcción, incendios, zonificación y licencias.",
+    "water": "Opera los sistemas de agua, alcantarillado y aguas pluviales, incluidos los hidrantes, los sumideros y las tapas de alcantarilla.",
+    "parks": "Cuida los parques, los parques infantiles, los centros recreativos y los árboles de las calles de la ciudad.",
+    "police": "Atiende asuntos policiales que no son emergencias, como vehículos abandonados y quejas sobre la conducta policial. En una emergencia, llame al 911.",
+    "fire": "Instala detectores de humo gratis, revisa peligros de incendio y atiende quejas sobre los servicios de bomberos y emergencias médicas.",
+    "health": "Protege la salud de los residentes: control de plagas, emergencias por calor y ayuda a personas afectadas por el consumo de drogas.",
+    "clip": "Quita grafitis y limpia y mantiene los lotes baldíos para que los vecindarios estén limpios y seguros.",
+    "oit": "Dirige el trabajo de inclusión digital de la ciudad, con Navegadores Digitales que ayudan a los residentes a conectarse a internet.",
+    "philly311": "Responde preguntas sobre los servicios de la ciudad, da teléfonos y direcciones, y pasa las solicitudes al departamento correcto.",
+}
+
 SERVICE_TYPES = {
     # ---------------------------------------------------------------- streets
     "pothole": {

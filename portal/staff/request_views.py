@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from portal.accounts.roles import require_role
 from portal.content import localise
+from portal.department_names import department_name
 from portal.db import get_session
 from portal.models import Department, ResponseTemplate, ServiceRequest, ServiceType, Status, User
 from portal.models.accounts import Role
@@ -229,7 +230,8 @@ def transfer(number: str):
         mail = mails.transferred_mail(session, found, source, target, reason)
     except Invalid as invalid:
         return _failed(found, form, "transfer", invalid)
-    _finish(found, outcome, _("Transferred to %(department)s.", department=target.name), [mail] if mail else [])
+    named = department_name(session, target, str(get_locale()))
+    _finish(found, outcome, _("Transferred to %(department)s.", department=named), [mail] if mail else [])
     # The request is no longer ours (unless we are admins): back to the queue.
     if access.may_view(current_user, found):
         return redirect(url_for("staff.show", number=found.number), 303)
