@@ -43,6 +43,19 @@ def tr_value(question, key: str) -> str:
     return next((v["name"] for v in question.values if v["key"] == key), key)
 
 
+def text_in(session: Session, entity: str, row, field: str, locale: str) -> str:
+    """One field of one row in `locale`, else its English (for mails, written one recipient at a time)."""
+    if row is None:
+        return ""
+    if locale != "en":
+        found = session.exec(select(Translation.text).where(
+            Translation.entity == entity, Translation.entity_id == row.id,
+            Translation.field == field, Translation.locale == locale)).first()
+        if found:
+            return found
+    return getattr(row, field, "")
+
+
 def set_translation(session: Session, entity: str, entity_id: int, field: str, locale: str, text: str) -> None:
     row = session.exec(select(Translation).where(
         Translation.entity == entity, Translation.entity_id == entity_id,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from sqlmodel import Session, select
 
+from portal.content import text_in
 from portal.models import CoReport, OutboxMail, RequestFollower, RequestUpdate, ServiceRequest, ServiceType, User
 from portal.models.accounts import NotifyEmail
 from portal.notify.service import queue_mail
@@ -49,8 +50,9 @@ def notify_status_change(session: Session, request: ServiceRequest, update: Requ
 
     def status_mail():
         subject = gettext("Update on request %(number)s", number=format_number(request.number))
+        type_name = text_in(session, "service_type", service_type, "name", str(get_locale()))
         return subject, render_template("requests/mail_status.txt", request=request, update=update,
-                                        service_type=service_type, link=link)
+                                        type_name=type_name, link=link)
 
     def status_line():
         from portal.requests.labels import STATUS_LABELS

@@ -79,6 +79,7 @@ def test_status_mail_to_a_spanish_reporter_names_the_department_in_spanish(city,
     status_mails = [m for m in mails if "Departamento de Calles" in m.body_text]
     assert status_mails, [m.body_text for m in mails]
     assert "Streets Department" not in status_mails[-1].body_text
+    assert "Bache o daño en la calle" in status_mails[-1].body_text  # the type's name too
 
 
 def _statements(app, client, path, headers):
