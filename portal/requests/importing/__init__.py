@@ -32,13 +32,16 @@ Speed: the file is streamed (csv reader, 5,000 rows a batch, memory flat). A bat
 for the public numbers already taken and one bulk insert per table: executemany of plain tuples on
 SQLite, COPY on PostgreSQL. Ids are not looked up first: the batch goes in under a savepoint, and
 only if the unique external_id objects (a second run) is it written again after checking (and so
-are the later batches). Areas are assigned for the whole batch at once (`AreaIndex`). Batches are
-committed one by one, so the portal keeps working. A large import into a smaller table ("bulk"
-mode, see `BULK_MIN_ROWS`) runs as one transaction, keeps the numbers in use in a bitmap, and drops
-the table's secondary indexes (and SQLite's R*Tree triggers: each batch fills both R*Trees with one
-INSERT … SELECT instead) to rebuild them once at the end; on PostgreSQL it also drops the foreign
-keys of the three tables written (to requests, areas, departments and types) and adds them back at
-the end, one join each instead of a trigger per row; that locks the table for the duration.
+are the later batches). Areas are assigned for the whole batch at once (`AreaIndex`); times stay
+text from the file to the database (`rows.stored_when`). Batches are committed one by one, so the
+portal keeps working.
+
+A large import into a smaller table ("bulk" mode, see `BULK_MIN_ROWS`) runs as one transaction,
+keeps the numbers in use in a bitmap, and drops the written tables' secondary indexes to rebuild
+them once at the end (on SQLite it also turns foreign-key checks off for its connection, on
+PostgreSQL it drops the foreign keys of the three tables written and adds them back, one join each
+instead of a trigger per row; that locks the table for the duration). Its rows are read and
+prepared by a forked reader process while this one writes (`pipeline`).
 `bench/import_requests.py` measures it.
 """
 from __future__ import annotations
@@ -46,10 +49,8 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import math
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portal.csvrows import csv_rows, read_header
-from portal.models import Channel, ServiceRequest, Status, UpdateKind
-from portal.requests.importing.batch import Prepared, random_numbers
+from portal.models import ServiceRequest
+from portal.requests.importing.batch import AREA_ID, EXTERNAL_ID, LAT, NUMBER, Batch, Preparer, random_numbers
+from portal.requests.importing.pipeline import ReadState, can_fork, read_in_child
 from portal.requests.importing.report import MAX_PROBLEMS, ImportReport
 from portal.requests.importing.rows import (
     ALIASES, FIELD_NAMES, FIELDS, FORMATS, REQUIRED, ImportFileError, Row, RowError, RowReader,
@@ -71,7 +73,7 @@ from portal.requests.importing.writer import LINK_COLUMNS, REQUEST_COLUMNS, UPDA
 
 __all__ = [
     "ALIASES", "BATCH", "BULK_MIN_ROWS", "FIELD_NAMES", "FIELDS", "FORMATS", "IMPORTED", "MAX_PROBLEMS", "REQUIRED",
-    "ImportFileError", "ImportReport", "Prepared", "RequestImport", "Row", "RowError", "RowReader", "TypeInfo",
+    "Batch", "ImportFileError", "ImportReport", "Preparer", "RequestImport", "Row", "RowError", "RowReader", "TypeInfo",
     "Types", "Writer", "closure_reason", "detect_format", "import_requests", "parse_mappings", "parse_when",
     "read_service_map",
 ]
@@ -104,19 +106,17 @@ class RequestImport:
 
     def __init__(self, session: Session, path: Path, *, fmt: str | None = None, mapping: dict[str, str] | None = None,
                  service_map: dict[str, str] | None = None, bulk: bool | None = None,
-                 progress: Callable[[int, int, int], None] | None = None, batch: int = BATCH):
+                 progress: Callable[[int, int, int], None] | None = None, batch: int = BATCH,
+                 parallel: bool | None = None):
         self.session, self.path, self.mapping = session, Path(path), mapping or {}
         self.report = ImportReport()
         self.format, self.service_map, self.bulk_choice = fmt, service_map or {}, bulk
-        self.progress, self.batch_size = progress, batch
+        self.progress, self.batch_size, self.parallel = progress, batch, parallel
         self.size = self.path.stat().st_size
 
     def run(self) -> ImportReport:
-        """Read and check the rows, writing each batch as it fills.
-
-        (One thread on purpose: a second one writing while this one parses was measured slower on
-        both databases, as every row's bind or COPY line then waits for Python's lock.)
-        """
+        """Read and check the rows, writing each batch as it fills; in bulk mode a forked reader
+        process reads and prepares while this one writes (see `pipeline`)."""
         started = time.perf_counter()
         report = self.report
         thresholds = gc.get_threshold()
@@ -124,45 +124,35 @@ class RequestImport:
         # cycles to speak of: the collector's default (a pass every 700 new objects) cost about a
         # tenth of the time (measured).
         gc.set_threshold(50_000, 20, 100)
-        raw = _Counting(open(self.path, "rb"))
-        handle = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding="utf-8-sig", errors="replace", newline="")
+        self.raw = _Counting(open(self.path, "rb"))
+        handle = io.TextIOWrapper(io.BufferedReader(self.raw, 1 << 16), encoding="utf-8-sig", errors="replace",
+                                  newline="")
         try:
-            reader = csv.reader(handle)
-            header = read_header(reader, self.path.name, ImportFileError)
+            self.reader = csv.reader(handle)
+            header = read_header(self.reader, self.path.name, ImportFileError)
             report.detected = self.format is None
             report.format = self.format or detect_format(header)
             from portal.areas.assign import AreaIndex, PointCheck
-            rows = RowReader(header, self.mapping, self.path.name, PointCheck(self.session))
+            self.rows = RowReader(header, self.mapping, self.path.name, PointCheck(self.session))
             self.types = Types(self.session, self.service_map)
             self.areas = AreaIndex(self.session)
-            self.prefix = f"{report.format}:"
             self.writer = Writer(self.session.connection())
             self._decide_bulk()
-            batch: list[Row] = []
-            for start, values in csv_rows(reader, report, spaces_are_blank=True):
-                try:
-                    batch.append(rows.read(values, start))
-                except RowError as problem:
-                    report.problem(start, str(problem))
-                    continue
-                if len(batch) >= self.batch_size:
-                    self._write(self._prepare(batch))
-                    batch = []
+            parallel = self.parallel if self.parallel is not None else (report.bulk and can_fork())
+            for batch, state in (self._read_in_child() if parallel else self._read_here()):
+                if state is not None:
+                    report.rows, report.bad, report.problems, report.repeated, done = state
                     if self.progress:
-                        self.progress(raw.count, self.size, report.rows)
-            self._write(self._prepare(batch))
+                        self.progress(done, self.size, report.rows)
+                if batch is not None:
+                    self._write(batch)
             self._finish()
             if self.progress:
                 self.progress(self.size, self.size, report.rows)
         except BaseException:
+            if getattr(self, "writer", None) is not None:
+                self.writer.abandon()
             self.session.rollback()
-            if getattr(self, "writer", None) is not None and getattr(self.writer, "cache_size", None) is not None:
-                try:  # the page cache back to normal on the pooled connection; never hide the error
-                    self.writer.connection = self.session.connection()
-                    self.writer.reset()
-                    self.session.rollback()
-                except Exception:  # noqa: BLE001
-                    pass
             raise
         finally:
             handle.close()
@@ -170,6 +160,64 @@ class RequestImport:
         report.new_types = list(self.types.created)
         report.seconds = time.perf_counter() - started
         return report
+
+    # ------------------------------------------------------------------ reading
+
+    def _batches(self, preparer: Preparer) -> Iterator[tuple[Batch, ReadState]]:
+        """The file's batches, prepared, each with what reading has counted so far."""
+        report, rows, size = self.report, self.rows, self.batch_size
+        pending: list[Row] = []
+
+        def ready() -> tuple[Batch, ReadState]:
+            batch, repeated = preparer.prepare(pending)
+            report.repeated += repeated
+            return batch, (report.rows, report.bad, report.problems, report.repeated, self.raw.count)
+
+        for start, values in csv_rows(self.reader, report, spaces_are_blank=True):
+            try:
+                pending.append(rows.read(values, start))
+            except RowError as problem:
+                report.problem(start, str(problem))
+                continue
+            if len(pending) >= size:
+                yield ready()
+                pending = []
+        if pending:
+            yield ready()
+
+    def _read_here(self) -> Iterator[tuple[Batch | None, ReadState | None]]:
+        """Reading in this process, between writes."""
+        writer = self.writer
+
+        def ids(count: int) -> list[int]:
+            writer.connection = self.session.connection()  # (a new transaction after each commit)
+            return writer.allocate_ids(count)
+
+        preparer = Preparer(prefix=f"{self.report.format}:", areas=self.areas, ids=ids, numbers=self._numbers,
+                            kind=self.types.resolve, time=writer.time)
+        yield from self._batches(preparer)
+
+    def _read_in_child(self) -> Iterator[tuple[Batch | None, ReadState]]:
+        """Reading in a forked process (bulk mode: nobody else writes, so it can number the rows)."""
+        following = [self.writer.allocate_ids(1)[0]]
+
+        def ids(count: int) -> list[int]:
+            first = following[0]
+            following[0] += count
+            return list(range(first, first + count))
+
+        def produce(kind):
+            return self._batches(Preparer(prefix=f"{self.report.format}:", areas=self.areas, ids=ids,
+                                          numbers=self._numbers, kind=kind, time=self.writer.time))
+
+        report = self.report
+        return read_in_child(produce, self.types.resolve,
+                             lambda: (report.rows, report.bad, report.problems, report.repeated, self.raw.count))
+
+    def _numbers(self, count: int) -> list[str]:
+        return random_numbers(count, self.used_numbers)
+
+    # ------------------------------------------------------------------ writing
 
     def _finish(self) -> None:
         if self.report.bulk:
@@ -192,52 +240,7 @@ class RequestImport:
             self.writer.drop_indexes()
             self.used_numbers = self.writer.all_numbers()
 
-    def _prepare(self, batch: list[Row]) -> Prepared:
-        """Everything about a batch that needs no database: times as
-        stored, closure, timeline notes, areas (one vectorised query per layer), candidate numbers."""
-        report, prefix, as_time = self.report, self.prefix, self.writer.time
-        unique: dict[str, Row] = {}
-        for row in batch:
-            if row.source_id in unique:
-                report.repeated += 1
-            else:
-                unique[row.source_id] = row
-        rows = list(unique.values())
-        nan = math.nan
-        hoods, pairs = self.areas.place([nan if r.lat is None else r.lat for r in rows],
-                                        [nan if r.lon is None else r.lon for r in rows])
-        closed_status, api = Status.closed.value, Channel.api.value
-        status_kind, note_kind = UpdateKind.status.value, UpdateKind.public_note.value
-        prepared = Prepared(rows=rows, pairs=pairs)
-        for row, hood in zip(rows, hoods.tolist()):
-            created = row.created
-            if row.status == closed_status:
-                closed = row.closed or row.updated or created
-                reason = closure_reason(row.notes) if row.notes else "fixed"
-            else:
-                closed = reason = None
-            updated = row.updated or closed or created
-            if updated < created:
-                updated = created
-            prepared.external_ids.append(prefix + row.source_id)
-            prepared.types.append((row.service_name, row.service_code))
-            prepared.expected.append(as_time(row.expected) if row.expected else None)
-            prepared.middle.append((row.media_url,))
-            stored_updated = as_time(updated)
-            prepared.tail.append((row.status, reason, row.description, row.lat, row.lon, row.address, hood or None,
-                                  api, as_time(created), stored_updated))
-            stored_closed = as_time(closed)
-            prepared.closed.append(stored_closed)
-            if closed is not None:
-                prepared.updates.append((status_kind, True, closed_status, reason, row.notes, stored_closed))
-            elif row.notes:
-                prepared.updates.append((note_kind, True, None, None, row.notes, stored_updated))
-            else:
-                prepared.updates.append(None)
-        prepared.numbers = random_numbers(len(rows), self.used_numbers)
-        return prepared
-
-    def _write(self, prepared: Prepared) -> None:
+    def _write(self, batch: Batch) -> None:
         """Write one batch: requests, their timeline updates and area links, then commit (unless bulk).
 
         Optimistic: the rows go in under a savepoint without looking their ids up first; if the
@@ -246,77 +249,61 @@ class RequestImport:
         """
         session, writer = self.session, self.writer
         writer.connection = session.connection()  # (a new transaction after each commit)
-        if prepared.rows:
-            resolve = self.types.resolve  # (outside the savepoint: a type it creates must stay)
-            prepared.kinds = [resolve(name, code) for name, code in prepared.types]
+        if batch.requests:
             if self.used_numbers is None or self.checked:
-                self._fresh_numbers(prepared)
+                self._fresh_numbers(batch)
             if not self.checked:
                 try:
                     with writer.connection.begin_nested():
-                        self._insert(prepared)
+                        self._insert(batch)
                 except Exception as problem:  # noqa: BLE001 - only unique keys are expected here
                     if not _is_integrity_error(problem, writer.connection):
                         raise
                     self.checked = True
             if self.checked:
-                self._check(prepared)
-                self._insert(prepared)
+                self._check(batch)
+                self._insert(batch)
         if not self.report.bulk:
             session.commit()
 
     checked = False
     used_numbers: np.ndarray | None = None  # bulk mode: every number in use, so none is looked up
 
-    def _check(self, prepared: Prepared) -> None:
+    def _check(self, batch: Batch) -> None:
         """Drop the rows already imported."""
-        known = self.writer.taken("external_id", prepared.external_ids)
+        known = self.writer.taken("external_id", [r[EXTERNAL_ID] for r in batch.requests])
         if known:
             self.report.existing += len(known)
-            prepared.keep([i for i, e in enumerate(prepared.external_ids) if e not in known])
+            batch.keep(lambda r: r[EXTERNAL_ID] not in known)
 
-    def _fresh_numbers(self, prepared: Prepared) -> None:
-        """Replace the batch's numbers that the table already has (always checked: among millions
-        of requests, a few random numbers of every batch are taken)."""
+    def _fresh_numbers(self, batch: Batch) -> None:
+        """Replace the batch's numbers that the table already has (always checked, unless bulk mode
+        knows them all: among millions of requests, a few random numbers of every batch are taken)."""
         writer = self.writer
-        numbers = set(prepared.numbers)
-        taken = writer.taken("number", list(numbers)) if numbers else set()
-        while taken or len(numbers) < len(prepared.numbers):
-            numbers -= taken
-            fresh = set(random_numbers(len(prepared.numbers) - len(numbers))) - numbers
-            taken = writer.taken("number", list(fresh))
-            numbers |= fresh
-        prepared.numbers = list(numbers)
-
-    def _insert(self, prepared: Prepared) -> None:
-        report, writer = self.report, self.writer
-        count = len(prepared.rows)
-        if not count:
+        numbers = [r[NUMBER] for r in batch.requests]
+        taken = writer.taken("number", numbers)
+        if not taken and len(set(numbers)) == len(numbers):
             return
-        kinds = prepared.kinds
-        ids = writer.allocate_ids(count)
-        as_time = writer.time
-        requests = []
-        for new_id, number, external_id, kind, middle, expected, tail, closed, row in zip(
-                ids, prepared.numbers, prepared.external_ids, kinds, prepared.middle, prepared.expected,
-                prepared.tail, prepared.closed, prepared.rows):
-            if expected is None:
-                expected = as_time(row.created + timedelta(days=kind.days))
-            requests.append((new_id, number, external_id) + middle + (kind.id, kind.department_id) + tail
-                            + (expected, closed))
-        updates = [(new_id,) + update for new_id, update in zip(ids, prepared.updates) if update is not None]
-        positions = prepared.positions
-        links = [(ids[positions[pos]], area_id) for pos, area_id in prepared.pairs if positions[pos] is not None]
+        keep = set(numbers) - taken
+        while len(keep) < len(numbers):
+            fresh = set(random_numbers(len(numbers) - len(keep))) - keep
+            keep |= fresh - writer.taken("number", list(fresh))
+        batch.requests = [r[:NUMBER] + (number,) + r[NUMBER + 1:] for r, number in zip(batch.requests, keep)]
+
+    def _insert(self, batch: Batch) -> None:
+        report, writer = self.report, self.writer
+        requests = batch.requests
+        if not requests:
+            return
         writer.insert("service_request", REQUEST_COLUMNS, requests, fixed=(writer.extra_columns, writer.extra_values))
-        if writer.rtree_by_hand:  # (SQLite: the ids are consecutive)
-            writer.insert_points(ids[0], ids[-1])
-        writer.insert("request_update", UPDATE_COLUMNS, updates)
-        writer.insert("request_area", LINK_COLUMNS, links, integers=True)
+        writer.insert("request_update", UPDATE_COLUMNS, batch.updates)
+        writer.insert("request_area", LINK_COLUMNS, batch.links, integers=True)
         report.imported += len(requests)
-        report.without_point += sum(1 for row in prepared.rows if row.lat is None)
-        report.without_neighbourhood += sum(1 for tail in prepared.tail if tail[3] is not None and tail[6] is None)
-        report.notes += len(updates)
-        report.links += len(links)
+        without_point = sum(1 for r in requests if r[LAT] is None)
+        report.without_point += without_point
+        report.without_neighbourhood += sum(1 for r in requests if r[AREA_ID] is None) - without_point
+        report.notes += len(batch.updates)
+        report.links += len(batch.links)
 
 
 def _is_integrity_error(problem: BaseException, connection: Connection) -> bool:

@@ -1,7 +1,8 @@
 """Reading the requests CSV: column mapping, format detection, and each line's values as a checked `Row`.
 
 Times are ISO 8601 (with Z or an offset), `M/D/YYYY H:MM[:SS] [AM|PM]` or epoch seconds/ms; a time
-without a zone is local time in America/New_York, and everything comes out in UTC.
+without a zone is local time in America/New_York, and everything comes out in UTC, as the text the
+database stores (`stored_when`): "YYYY-MM-DD HH:MM:SS.ffffff", which sorts as time does.
 """
 from __future__ import annotations
 
@@ -113,6 +114,30 @@ def parse_when(value: str) -> datetime | None:
     return moment
 
 
+def stored_when(value: str) -> str | None:
+    """A time as written in city data, as stored: UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (None when
+    empty). The commonest form, "YYYY-MM-DDTHH:MM:SSZ", is rewritten without a datetime's round trip."""
+    if len(value) == 20 and value[19] == "Z" and value[10] in "T " and value[4] == "-":
+        try:
+            datetime.fromisoformat(value[:19])  # (checks that it is a real date and time)
+        except ValueError:
+            raise RowError(f"{value!r} is not a date and time (ISO 8601 or M/D/YYYY H:MM)") from None
+        if value[:4] < str(MIN_YEAR):
+            raise RowError(f"{value!r} is before {MIN_YEAR}")
+        return f"{value[:10]} {value[11:19]}.000000"
+    moment = parse_when(value)
+    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+
+
+def plus_days(stored: str, days: int, _cache: dict = {}) -> str:  # noqa: B006 - the cache is the point
+    """A stored time `days` later (UTC has no daylight saving: only the date changes)."""
+    key = (stored[:10], days)
+    date = _cache.get(key)
+    if date is None:
+        date = _cache[key] = (datetime.fromisoformat(stored[:10]) + timedelta(days=days)).isoformat()[:10]
+    return date + stored[10:]
+
+
 def _us_datetime(s: str) -> datetime:
     date, _, clock = s.partition(" ")
     month, day, year = date.split("/")
@@ -161,10 +186,10 @@ class Row:
     status: str
     notes: str
     description: str
-    created: datetime
-    updated: datetime | None
-    expected: datetime | None
-    closed: datetime | None
+    created: str  # times as stored (see `stored_when`)
+    updated: str | None
+    expected: str | None
+    closed: str | None
     address: str
     lat: float | None
     lon: float | None
@@ -201,13 +226,13 @@ class RowReader:
                                   "name them with --map COLUMN=FIELD")
         self.width = len(header)
         self.positions = tuple(self.columns.get(f, self.width) for f in FIELDS)
-        self.now = datetime.now(UTC) + timedelta(days=1)
+        self.now = (datetime.now(UTC) + timedelta(days=1)).isoformat(" ", "microseconds")[:26]
 
-    def when(self, text: str, name: str) -> datetime | None:
+    def when(self, text: str, name: str) -> str | None:
         if not text:
             return None
         try:
-            return parse_when(text)
+            return stored_when(text)
         except RowError as problem:
             raise RowError(f"{name} {problem}") from None
 

@@ -1,5 +1,5 @@
 """Writing imported batches: executemany of plain tuples on SQLite, COPY on PostgreSQL, and the
-bulk mode's dropping (and rebuilding) of service_request's secondary indexes."""
+bulk mode's dropping (and rebuilding) of the secondary indexes of the tables written."""
 from __future__ import annotations
 
 import json
@@ -16,9 +16,9 @@ NUMBER_LOW, NUMBER_SPAN = 10_000_000, 90_000_000  # public numbers: eight digits
 BULK_CACHE_KB = 131_072  # SQLite's page cache during a bulk import (then back to what it was)
 
 
-def _sqlite_time(moment: datetime | None) -> str | None:
-    """As SQLAlchemy stores a UTC datetime in SQLite (so comparisons with bound values work)."""
-    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+def _postgres_time(stored: str) -> str:
+    """A stored time (UTC text, as SQLAlchemy stores one in SQLite) as COPY reads a timestamptz."""
+    return stored + "+00"
 
 
 def _sqlite_literal(value) -> str:
@@ -60,7 +60,6 @@ def _request_defaults() -> tuple[tuple[str, ...], tuple]:
     return tuple(names), tuple(values)
 
 
-RTREE_INSERT_TRIGGERS = {"request_rtree_insert", "request_open_rtree_insert"}
 WRITTEN_TABLES = ("service_request", "request_update", "request_area")
 FK_PARENTS = ("service_request", "area", "department", "service_type")  # bulk mode on PostgreSQL
 
@@ -71,9 +70,10 @@ class Writer:
     def __init__(self, connection: Connection):
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
-        self.time = _sqlite_time if self.sqlite else (lambda moment: moment)
+        self.time = None if self.sqlite else _postgres_time  # what a stored time becomes (None: itself)
         self.extra_columns, self.extra_values = _request_defaults()
         self.dropped: list[tuple[str, str]] = []  # (kind, SQL to make it again)
+        self.sqlite_bulk: tuple | None = None  # (DBAPI connection, page cache size before)
 
     def allocate_ids(self, count: int) -> list[int]:
         # SQLite: the write lock is held (BEGIN IMMEDIATE); PostgreSQL in bulk mode: the table is
@@ -136,53 +136,50 @@ class Writer:
     # -------------------------------------------------------------- bulk mode
 
     def drop_indexes(self) -> None:
-        """Drop service_request's secondary indexes (unique ones stay: they are checked against);
-        on SQLite also the R*Tree insert trigger, whose work `insert_points` does batch by batch."""
+        """Drop the secondary indexes of the tables written (unique ones stay: they are checked
+        against). On SQLite also turn foreign keys off for the import (they are right by
+        construction: ids made here, types and areas read from the database) and enlarge the page
+        cache; on PostgreSQL drop the foreign keys, to add them back (checked in one join) at the end."""
+        tables = ", ".join(f"'{t}'" for t in WRITTEN_TABLES)
         if self.sqlite:
-            self.cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+            raw = self.connection.connection.dbapi_connection
+            cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+            # A pragma that a transaction ignores: the (still empty) transaction starts again after it.
+            raw.execute("COMMIT")
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+            self.sqlite_bulk = (raw, cache)
             rows = self.connection.exec_driver_sql(
-                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'service_request' "
-                "AND type IN ('index', 'trigger') AND sql IS NOT NULL").all()
-            for kind, name, sql in rows:
-                if (kind == "index" and "UNIQUE" not in sql.upper()) or (kind == "trigger" and name in RTREE_INSERT_TRIGGERS):
-                    self.connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
-                    self.dropped.append((kind, sql))
-        else:
-            rows = self.connection.execute(text(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-                "AND i.tablename = 'service_request' AND i.indexdef NOT LIKE 'CREATE UNIQUE%' "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")).all()
+                f"SELECT name, sql FROM sqlite_master WHERE tbl_name IN ({tables}) AND type = 'index' "
+                "AND sql IS NOT NULL").all()
             for name, sql in rows:
-                self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
-                self.dropped.append(("index", sql))
-            # The foreign keys of the rows written, checked row by row by triggers (most of the
-            # server's time): dropped, and added again at the end, which checks them all in one join.
-            # (Not those to "user": its rows would stay locked for the whole import; imported
-            # rows leave those columns empty anyway.)
-            keys = self.connection.execute(text(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(:tables) "
-                "AND c.confrelid::regclass::text = ANY(:parents) ORDER BY 1, 2"),
-                {"tables": list(WRITTEN_TABLES), "parents": list(FK_PARENTS)}).all()
-            for table, name, definition in keys:
-                self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                self.dropped.append(("foreign key", f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
-
-    @property
-    def rtree_by_hand(self) -> bool:
-        return any(kind == "trigger" for kind, _sql in self.dropped)
-
-    def insert_points(self, first: int, last: int) -> None:
-        """What the dropped R*Tree triggers would have done for the requests with ids first..last,
-        in one INSERT … SELECT each (nothing bound row by row): every point in request_rtree, the
-        points of open requests in the index of open requests."""
-        where = "FROM service_request WHERE id BETWEEN ? AND ? AND lat IS NOT NULL AND lon IS NOT NULL"
-        self.connection.exec_driver_sql(f"INSERT INTO request_rtree SELECT id, lat, lat, lon, lon {where}", (first, last))
-        self.connection.exec_driver_sql(
-            f"INSERT INTO request_open_rtree SELECT id, lat, lat, lon, lon {where} AND status <> 'closed'", (first, last))
+                if "UNIQUE" not in sql.upper():
+                    self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+                    self.dropped.append(("index", sql))
+            return
+        rows = self.connection.execute(text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            f"AND i.tablename IN ({tables}) AND i.indexdef NOT LIKE 'CREATE UNIQUE%' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")).all()
+        for name, sql in rows:
+            self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+            self.dropped.append(("index", sql))
+        # The foreign keys of the rows written, checked row by row by triggers (most of the
+        # server's time): dropped, and added again at the end, which checks them all in one join.
+        # (Not those to "user": its rows would stay locked for the whole import; imported
+        # rows leave those columns empty anyway.)
+        keys = self.connection.execute(text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(:tables) "
+            "AND c.confrelid::regclass::text = ANY(:parents) ORDER BY 1, 2"),
+            {"tables": list(WRITTEN_TABLES), "parents": list(FK_PARENTS)}).all()
+        for table, name, definition in keys:
+            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            self.dropped.append(("foreign key", f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
 
     def restore(self) -> None:
+        """The end of a bulk import: indexes (and foreign keys) back. On SQLite this commits."""
         if not self.sqlite:
             self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
             self.connection.exec_driver_sql(
@@ -191,10 +188,29 @@ class Writer:
         for _kind, sql in self.dropped:
             self.connection.exec_driver_sql(sql)
         self.dropped = []
-        self.reset()
+        if self.sqlite_bulk:
+            # Committed here so that the connection's settings can be put back before it returns to
+            # the pool: the session's own commit then ends an empty transaction.
+            raw, cache = self.sqlite_bulk
+            raw.execute("COMMIT")
+            self._normal_sqlite(raw, cache)
 
-    def reset(self) -> None:
-        """SQLite's page cache back to what it was (the connection goes back to the pool)."""
-        if self.sqlite and getattr(self, "cache_size", None) is not None:
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
-            self.cache_size = None
+    def abandon(self) -> None:
+        """A failed import, before the session's rollback: on SQLite the import's transaction is
+        rolled back here and the connection's settings put back (or the connection thrown away)."""
+        if not self.sqlite_bulk:
+            return
+        raw, cache = self.sqlite_bulk
+        try:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            self._normal_sqlite(raw, cache)
+        except Exception:  # noqa: BLE001 - a connection in an unknown state is not reused
+            self.sqlite_bulk = None
+            self.connection.invalidate()
+
+    def _normal_sqlite(self, raw, cache: int) -> None:
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.execute(f"PRAGMA cache_size = {int(cache)}")
+        raw.execute("BEGIN")
+        self.sqlite_bulk = None
