@@ -1,13 +1,15 @@
 """What is near here, and what is in this view: the request queries that use the spatial index.
 
-Both databases keep an index on request points (migration 0003):
+Both databases keep an index on request points, and a smaller one of open requests only, since
+most questions are about open requests (a tenth of a city's history):
 
-* SQLite: the R*Tree virtual table `request_rtree(id, min_lat, max_lat, min_lon, max_lon)`, kept in
-  step with `service_request` by triggers. The query starts from the R*Tree (box search) and looks
-  each hit up by primary key. The R*Tree stores 32-bit floats rounded outwards, so its box test is
-  a superset by up to ~1 m; the exact test is made on the table's own columns.
-* PostgreSQL: the GiST index `ix_request_point` on `point(lon, lat)`, used by
-  `point(lon, lat) <@ box(...)` (exact for points, inclusive of the edges).
+* SQLite (migration 0012): B-tree expression indexes `ix_request_band` / `ix_request_open_band` on
+  `(CAST(lat * 1000 AS INTEGER), lon)`, a latitude band of 1/1000° (about 111 m) then the longitude.
+  A box is one index seek per band, trunc(south * 1000)..trunc(north * 1000) (truncation toward zero
+  is monotonic, so these bands hold every point of the box), each reading its longitude range only;
+  lat and lon are then tested exactly on each row. Unlike R*Trees, they cost a bulk import one sort.
+* PostgreSQL: the GiST indexes `ix_request_point` / `ix_request_open_point` on `point(lon, lat)`,
+  used by `point(lon, lat) <@ box(...)` (exact for points, inclusive of the edges).
 
 `near` then keeps what is within the radius by the haversine distance, computed in SQL so that
 ordering and LIMIT are exact. Everything is bounded: a radius is at most 5 km and a box at most 1°
@@ -19,7 +21,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Join, Select, column, func, table, text
+from sqlalchemy import Integer, Select, Table, cast, func, literal_column, text
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, select
 
@@ -31,10 +33,12 @@ MAX_BOX_DEG = 1.0
 MAX_LIMIT = 1_000
 ORDERS = ("newest", "nearest")
 
-request_open_rtree = table("request_open_rtree", column("id"), column("min_lat"), column("max_lat"),
-                           column("min_lon"), column("max_lon"))
-request_rtree = table("request_rtree", column("id"), column("min_lat"), column("max_lat"),
-                      column("min_lon"), column("max_lon"))
+BANDS_PER_DEGREE = 1000
+
+# SQLite matches an expression index only to the same expression: as written in migration 0012,
+# with 1000 and 'closed' as literals (a bound parameter would not match).
+_BAND = cast(ServiceRequest.lat * literal_column(str(BANDS_PER_DEGREE)), Integer)
+_OPEN = ServiceRequest.status != literal_column("'closed'")
 
 # The expression must be written exactly as in the index definition for PostgreSQL to use it.
 _PG_IN_BOX = text("point(service_request.lon, service_request.lat) <@ box(point(:box_w, :box_s), point(:box_e, :box_n))")
@@ -60,7 +64,7 @@ def near(session: Session, lat: float, lon: float, radius_m: float, *,
         return []
     radius = min(radius, MAX_RADIUS_M)
     distance = _haversine_sql(lat, lon).label("distance_m")
-    query = _in_box(session, select(ServiceRequest, distance), *_box_around(lat, lon, radius), exact=False,
+    query = _in_box(session, select(ServiceRequest, distance), *_box_around(lat, lon, radius),
                     open_only=_only_open(statuses))
     query = _filtered(query, type_ids, statuses, since).where(distance <= radius)  # cheap tests first
     if order == "nearest":
@@ -91,7 +95,7 @@ def within_box(session: Session, south: float, west: float, north: float, east: 
     limit = _check_limit(limit)
     if limit == 0:
         return []
-    query = _filtered(_in_box(session, select(ServiceRequest), south, west, north, east, exact=True,
+    query = _filtered(_in_box(session, select(ServiceRequest), south, west, north, east,
                               open_only=_only_open(statuses)), type_ids, statuses, since)
     if order == "newest":
         query = query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
@@ -109,39 +113,29 @@ def _only_open(statuses) -> bool:
 
 
 def _in_box(session: Session, query: Select, south: float, west: float, north: float, east: float, *,
-            exact: bool, open_only: bool = False) -> Select:
-    """Restrict `query` to request points in the box, through the database's spatial index.
-
-    exact=False allows the R*Tree's rounding (about a metre) on SQLite, for callers that filter
-    more tightly anyway (the radius of `near`).
-    """
+            open_only: bool = False) -> Select:
+    """Restrict `query` to request points in the box (edges included), through the database's spatial index."""
     if session.get_bind().dialect.name == "sqlite":
-        # Overlap test: the stored (rounded outwards) box of each point contains the true point,
-        # so this finds every point in the box, and a few within a metre outside it.
-        tree = request_open_rtree if open_only else request_rtree
-        query = query.select_from(_RtreeFirst(tree, ServiceRequest.__table__,
-                                              ServiceRequest.id == tree.c.id)).where(
-            tree.c.max_lat >= south, tree.c.min_lat <= north,
-            tree.c.max_lon >= west, tree.c.min_lon <= east)
-        if exact:  # checked on each row found, after the R*Tree (the join order is fixed)
-            query = query.where(ServiceRequest.lat.between(south, north), ServiceRequest.lon.between(west, east))
-        return query
+        # One seek per band, reading its longitude range (int() truncates toward zero, as CAST does).
+        # INDEXED BY: without ANALYZE statistics SQLite prefers the type/status or created_at
+        # index, and reads every open request of a type in the city.
+        bands = list(range(int(south * BANDS_PER_DEGREE), int(north * BANDS_PER_DEGREE) + 1))
+        index = "ix_request_open_band" if open_only else "ix_request_band"
+        query = query.with_hint(ServiceRequest, f"INDEXED BY {index}", "sqlite").where(
+            _BAND.in_(bands), ServiceRequest.lon.between(west, east), ServiceRequest.lat.between(south, north))
+        return query.where(_OPEN) if open_only else query  # the partial index's own predicate
     if open_only:  # states the partial index's predicate, so the planner can use ix_request_open_point
         query = query.where(ServiceRequest.status != "closed")
     return query.where(_PG_IN_BOX.bindparams(box_w=west, box_s=south, box_e=east, box_n=north))
 
 
-class _RtreeFirst(Join):
-    """`request_rtree CROSS JOIN service_request ON ...`: SQLite keeps the left table of a CROSS JOIN
-    as the outer loop. Without it, and without ANALYZE statistics, SQLite prefers to walk the
-    status or type index and probe the R*Tree by id: 230 ms instead of 6 ms on a million rows."""
-    inherit_cache = True
-
-
-@compiles(_RtreeFirst, "sqlite")
-def _compile_rtree_first(join: _RtreeFirst, compiler, **kw) -> str:
-    # "request_rtree JOIN service_request ON ..." -> the first " JOIN " is the keyword.
-    return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+@compiles(Table, "sqlite")
+def _table_with_hint(table_: Table, compiler, **kw) -> str:
+    """SQLAlchemy's SQLite compiler drops `with_hint` text; written after the table's name, it is
+    SQLite's `INDEXED BY`. Tables without a hint compile as usual."""
+    sql = compiler.visit_table(table_, **kw)
+    hint = (kw.get("fromhints") or {}).get(table_)
+    return f"{sql} {hint}" if hint else sql
 
 
 def _filtered(query: Select, type_ids, statuses, since) -> Select:

@@ -1,7 +1,9 @@
 """What is near here, and what is in this view (portal.areas.spatial), on SQLite and PostgreSQL:
 results and distances, ordering, filters, edges, bad input, the index kept in step, the index used."""
+import itertools
 import math
 import random
+import sqlite3
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,7 +13,8 @@ from sqlmodel import select
 
 from portal.areas import spatial
 from portal.models import Department, RequestUpdate, ServiceGroup, ServiceRequest, ServiceType, Status, utcnow
-from portal.requests.service import EARTH_RADIUS_M, Location, NewRequest, nearby_open_requests, submit_request
+from portal.requests.service import (EARTH_RADIUS_M, OPEN_STATUSES, Location, NewRequest, nearby_open_requests,
+                                     submit_request)
 
 CENTRE = (39.9526, -75.1652)  # City Hall, Philadelphia
 
@@ -144,8 +147,7 @@ def test_within_box_is_exact_at_the_edges_and_orders_newest_first(session, stree
     south, west = offset(north_m=-150, east_m=-150)
     assert labels(spatial.within_box(session, south, west, north, east), street) == [
         "90m E", "150m N", "10m N", "120m W old"]  # newest first; closed excluded by default
-    # A box whose north edge is the point itself holds it; a few centimetres past the edge does not,
-    # although the R*Tree's 32-bit floats cannot tell the two apart.
+    # A box whose north edge is the point itself holds it; a few centimetres past the edge does not.
     assert ten_north.id in [r.id for r in spatial.within_box(session, south, west, ten_north.lat, east)]
     assert ten_north.id not in [r.id for r in spatial.within_box(session, south, west, ten_north.lat - 2e-7, east)]
     assert ten_north.id not in [r.id for r in spatial.within_box(session, ten_north.lat + 2e-7, west, north, east)]
@@ -268,14 +270,131 @@ def test_queries_use_the_spatial_index(session, kinds):
     for name, call in calls.items():
         shown = plan(session, call)
         if dialect == "sqlite":
-            # The R*Tree answers the box (index 2 = coordinate constraints) in the outer loop,
-            # the table is read by primary key.
+            # One seek per latitude band, each reading its longitude range; nothing else is scanned.
             first, *rest = shown.splitlines()
-            tree = "request_open_rtree" if open_only[name] else "request_rtree"
-            assert f"SCAN {tree} VIRTUAL TABLE INDEX 2:" in first, (name, shown)
-            assert any("USING INTEGER PRIMARY KEY" in line for line in rest), (name, shown)
+            index = "ix_request_open_band" if open_only[name] else "ix_request_band"
+            assert first == f"SEARCH service_request USING INDEX {index} (<expr>=? AND lon>? AND lon<?)", (name, shown)
+            assert all("TEMP B-TREE" in line for line in rest), (name, shown)
         else:
             assert ("ix_request_open_point" if open_only[name] else "ix_request_point") in shown, (name, shown)
             assert "Index Scan" in shown and "Seq Scan" not in shown, (name, shown)
     assert spatial.near(session, *CENTRE, 200, statuses=None)  # and it finds things
     assert session.exec(select(ServiceRequest.id).limit(1)).first()
+
+
+# ------------------------------------------------------------------ exact at band and box edges
+
+# Latitudes on and beside SQLite's band boundaries (1/1000°), on both sides of the equator, where
+# truncation toward zero makes band 0 twice as tall; and far south.
+EDGE_LATS = (-0.002, -0.0010001, -0.001, -0.0009999, -0.0005, -1e-12, 0.0, 1e-12, 0.0005, 0.0009999, 0.001,
+             0.0010001, 0.002, -33.869, -33.8680001, -33.868, 39.999, 40.0, 40.0009999, 40.001)
+EDGE_LONS = (-0.0005, 0.0, 0.0005)
+NUMBERS = itertools.count(20_000_000)
+
+
+def add_points(session, kind, points, *, status=Status.open):
+    now = utcnow()
+    requests = [ServiceRequest(number=str(next(NUMBERS)), service_type_id=kind.id, department_id=kind.department_id,
+                               status=status, lat=lat, lon=lon, created_at=now - timedelta(seconds=i),
+                               updated_at=now, expected_at=now) for i, (lat, lon) in enumerate(points)]
+    session.add_all(requests)
+    session.commit()
+    return requests
+
+
+def test_within_box_is_exact_at_band_edges_and_across_the_equator(session, kinds):
+    pothole, _ = kinds
+    placed = add_points(session, pothole, [(lat, lon) for lat in EDGE_LATS for lon in EDGE_LONS])
+    points = {r.id: (r.lat, r.lon) for r in placed}
+    edges = sorted(EDGE_LATS)
+    checked = 0
+    for i, south in enumerate(edges):
+        for north in edges[i:]:
+            if north - south > spatial.MAX_BOX_DEG:
+                continue
+            for west, east in ((-0.0005, 0.0005), (0.0, 0.0), (-0.0005, 0.0), (1e-9, 0.0005)):
+                found = {r.id for r in spatial.within_box(session, south, west, north, east, order=None, limit=1000)}
+                expected = {i for i, (lat, lon) in points.items() if south <= lat <= north and west <= lon <= east}
+                assert found == expected, (south, west, north, east)
+                checked += 1
+    assert checked > 100
+
+
+def test_near_is_exact_across_the_equator_and_at_negative_latitudes(session, kinds):
+    """Random points around the equator and Sydney, against the haversine computed here."""
+    pothole, _ = kinds
+    rng = random.Random(7)
+    centres = [(0.0, 0.0), (0.0004, 0.0), (-0.0004, 10.0), (-33.868, 151.209)]
+    points = [(lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.01, 0.01)) for lat, lon in centres
+              for _ in range(150)]
+    placed = add_points(session, pothole, points[::2])
+    placed += add_points(session, pothole, points[1::2], status=Status.closed)
+    for lat, lon in centres:
+        for radius, statuses in ((300, None), (700, OPEN_STATUSES), (1_000, None)):
+            found = spatial.near(session, lat, lon, radius, statuses=statuses, order="nearest", limit=1000)
+            expected = [r.id for r in placed if haversine(lat, lon, r.lat, r.lon) <= radius
+                        and (statuses is None or r.status != Status.closed)]
+            assert sorted(r.id for r, _ in found) == sorted(expected), (lat, lon, radius)
+            assert [d for _, d in found] == sorted(d for _, d in found)
+            assert expected  # each case finds something
+
+
+def haversine(lat1, lon1, lat2, lon2) -> float:
+    a = (math.sin(math.radians(lat2 - lat1) / 2) ** 2
+         + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def test_a_box_one_degree_tall_is_answered(session, kinds):
+    """The largest box allowed: 1,001 latitude bands on SQLite, each an index seek."""
+    pothole, _ = kinds
+    inside = add_points(session, pothole, [(39.5, -75.0), (40.0, -75.2), (40.5, -74.5), (-0.5, 0.5)])
+    add_points(session, pothole, [(39.4999999, -75.0), (40.5000001, -75.0)])
+    found = spatial.within_box(session, 39.5, -75.5, 40.5, -74.5)
+    assert sorted(r.id for r in found) == sorted(r.id for r in inside[:3])
+    assert [r.id for r in spatial.within_box(session, -1.0, 0.0, 0.0, 1.0, statuses=None)] == [inside[3].id]
+
+
+# ------------------------------------------------------------------ migration 0012 (SQLite)
+
+def test_band_indexes_replace_the_rtrees_and_back(tmp_path):
+    """0012 drops the R*Trees and their triggers for the band indexes; its downgrade refills them."""
+    from portal import db
+    from alembic import command
+    path = tmp_path / "bands.sqlite3"
+    db.upgrade(f"sqlite:///{path}", "0011")
+    with sqlite3.connect(path) as con:
+        con.execute("INSERT INTO department (id, code, name, description) VALUES (1, 'd', 'D', '')")
+        con.execute("INSERT INTO service_group (id, code, name, position) VALUES (1, 'g', 'G', 0)")
+        con.execute("INSERT INTO service_type (id, code, name, group_id, department_id, description, keywords, "
+                    "service_level_days, duplicate_radius_m, active, position) "
+                    "VALUES (1, 't', 'T', 1, 1, '', '', 10, 50, 1, 0)")
+        con.executemany(
+            "INSERT INTO service_request (id, number, media_url, service_type_id, department_id, status, description, "
+            "answers, lat, lon, location_approximate, address, channel, reporter_name, reporter_email, "
+            "reporter_phone, coreporter_count, priority, version, created_at, updated_at, expected_at) "
+            "VALUES (?, ?, '', 1, 1, ?, '', '{}', ?, ?, 0, '', 'web', '', '', '', 0, 0, 1, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
+            [(1, "1", "open", 40.0, -75.0), (2, "2", "closed", -0.0005, 0.5), (3, "3", "open", None, None)])
+
+    def schema():
+        with sqlite3.connect(path) as con:
+            return {name for (name,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE name LIKE '%rtree%' OR name LIKE 'ix_request_%band'")}
+
+    trees = ("request_rtree", "request_open_rtree")
+    rtrees = set(trees) | {f"{tree}_{trigger}" for tree in trees for trigger in ("insert", "update", "delete")}
+    assert rtrees <= schema()
+    db.upgrade(f"sqlite:///{path}")
+    assert schema() == {"ix_request_band", "ix_request_open_band"}  # the R*Trees' shadow tables gone too
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM service_request INDEXED BY ix_request_band "
+                           "WHERE CAST(lat * 1000 AS INTEGER) IN (0, 40000) AND lat IS NOT NULL AND lon IS NOT NULL"
+                           ).fetchone() == (2,)
+    command.downgrade(db.alembic_config(f"sqlite:///{path}"), "0011")
+    assert rtrees <= schema() and not schema() & {"ix_request_band", "ix_request_open_band"}
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT id FROM request_rtree ORDER BY id").fetchall() == [(1,), (2,)]
+        assert con.execute("SELECT id FROM request_open_rtree").fetchall() == [(1,)]
+        con.execute("UPDATE service_request SET status = 'closed' WHERE id = 1")  # the triggers are back
+        assert con.execute("SELECT count(*) FROM request_open_rtree").fetchone() == (0,)
