@@ -26,6 +26,7 @@ class Area(SQLModel, table=True):
 class RequestArea(SQLModel, table=True):
     """Which districts and ZIP codes a request lies in (its neighbourhood is on the request)."""
     __tablename__ = "request_area"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the primary key is the table (half the size)
     request_id: int = Field(foreign_key="service_request.id", primary_key=True)
     area_id: int = Field(foreign_key="area.id", primary_key=True, index=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.base import utcnow
@@ -54,16 +54,20 @@ class ServiceRequest(SQLModel, table=True):
     __tablename__ = "service_request"
     __table_args__ = (
         Index("ix_request_type_status_created", "service_type_id", "status", "created_at"),
-        Index("ix_request_lat_lon", "lat", "lon"),
         Index("ix_request_area_created", "area_id", "created_at"),
+        # Most rows leave these empty: indexed only where set (`= value` implies "is not null").
+        Index("ix_service_request_private_token_hash", "private_token_hash",
+              sqlite_where=text("private_token_hash IS NOT NULL"), postgresql_where=text("private_token_hash IS NOT NULL")),
+        Index("ix_service_request_reporter_user_id", "reporter_user_id",
+              sqlite_where=text("reporter_user_id IS NOT NULL"), postgresql_where=text("reporter_user_id IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=12, unique=True, index=True)  # public, readable over the phone
     external_id: str | None = Field(default=None, max_length=80, unique=True)  # e.g. "philly:15867389"
     media_url: str = Field(default="", max_length=500)  # a photo elsewhere (imports, Open311 clients)
     service_type_id: int = Field(foreign_key="service_type.id")
-    department_id: int = Field(foreign_key="department.id", index=True)
-    status: str = Field(default=Status.open, max_length=20, index=True)
+    department_id: int = Field(foreign_key="department.id")  # (indexed with status: ix_request_dept_*)
+    status: str = Field(default=Status.open, max_length=20)  # (indexed with created_at: ix_request_status_created)
     closure_reason: str | None = Field(default=None, max_length=30)
     duplicate_of_id: int | None = Field(default=None, foreign_key="service_request.id")
     related_to_id: int | None = Field(default=None, foreign_key="service_request.id")
@@ -76,11 +80,11 @@ class ServiceRequest(SQLModel, table=True):
     area_id: int | None = Field(default=None, foreign_key="area.id")
     channel: str = Field(default=Channel.web, max_length=20)
     # The reporter: private. Never shown publicly, in the API or in exports.
-    reporter_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    reporter_user_id: int | None = Field(default=None, foreign_key="user.id")
     reporter_name: str = Field(default="", max_length=80)
     reporter_email: str = Field(default="", max_length=254)
     reporter_phone: str = Field(default="", max_length=40)
-    private_token_hash: str | None = Field(default=None, max_length=64, index=True)
+    private_token_hash: str | None = Field(default=None, max_length=64)
     coreporter_count: int = Field(default=0, index=True)
     priority: int = Field(default=0)
     version: int = Field(default=1)  # bumped by every change: a stale form cannot overwrite

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.accounts import User
@@ -54,7 +54,8 @@ _request = ServiceRequest.__table__
 Index("ix_request_dept_status_created", _request.c.department_id, _request.c.status, _request.c.created_at)
 Index("ix_request_dept_status_expected", _request.c.department_id, _request.c.status, _request.c.expected_at)
 Index("ix_request_dept_closed", _request.c.department_id, _request.c.closed_at)
-Index("ix_request_assignee_status", _request.c.assignee_id, _request.c.status)
+Index("ix_request_assignee_status", _request.c.assignee_id, _request.c.status,  # (most rows: nobody's)
+      sqlite_where=text("assignee_id IS NOT NULL"), postgresql_where=text("assignee_id IS NOT NULL"))
 # The call centre finds a caller by phone or email.
 Index("ix_request_reporter_email", _request.c.reporter_email)
 Index("ix_request_reporter_phone", _request.c.reporter_phone)
