@@ -13,11 +13,13 @@ present, else the demo city's neighbourhoods: a scratch SQLite file in a temp di
 PostgreSQL schema `bench_import` in the test database (TEST_DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/test), dropped afterwards. The time is the importer's own wall
 clock from opening the file to the last commit: reading, checking, times, statuses, numbers, area
-assignment, timeline rows, index rebuilds included. Large files run in "bulk" mode (one transaction,
+assignment, timeline rows, index rebuilds included. "db s" is the part of it the importing process
+spent in the database's calls (inserts, index rebuilds, commits); rows over that time is the rate
+that no speed-up of reading could exceed (in bulk mode a forked process reads while this one writes). Large files run in "bulk" mode (one transaction,
 secondary indexes rebuilt at the end); `--no-bulk` measures batch-by-batch commits instead.
 
 Run:    .venv/bin/python bench/import_requests.py [--rows 300000] [--no-bulk] [--skip-postgres]
-                                              [--places all|neighbourhoods]
+                                              [--places all|neighbourhoods] [--serial]
 Output: a table on stdout and bench/results/import-requests-<UTC timestamp>.json.
 """
 from __future__ import annotations
@@ -112,15 +114,20 @@ def prepare(url: str, places: str = "all") -> str:
     return loaded
 
 
+PARALLEL: bool | None = None  # --serial: read in the importing process (None: the importer decides)
+
+
 def run_import(url: str, path: Path, bulk: bool | None) -> dict:
     from portal import create_app, db
     from portal.requests.importing import import_requests
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.writing():
-        report = import_requests(db.get_session(), path, bulk=bulk)
+        report = import_requests(db.get_session(), path, bulk=bulk, parallel=PARALLEL)
     app.extensions["engine"].dispose()
     return {"rows": report.rows, "imported": report.imported, "seconds": round(report.seconds, 3),
             "rows_per_s": round(report.rate), "bulk": report.bulk, "links": report.links,
+            "database_seconds": round(report.database_seconds, 3),
+            "database_ceiling_rows_per_s": round(report.rows / report.database_seconds) if report.database_seconds else None,
             "in_neighbourhood": report.imported - report.without_point - report.without_neighbourhood}
 
 
@@ -156,12 +163,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--no-bulk", action="store_true", help="commit batch by batch (never bulk mode)")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--serial", action="store_true",
+                        help="read in the importing process, between writes (no reader process): the database's "
+                             "time is then its own, not shared with a reader on the other core")
     parser.add_argument("--places", choices=("all", "neighbourhoods"), default="all",
                         help="layers loaded first: all (district and ZIP links too) or neighbourhoods only")
     args = parser.parse_args()
     import logging
     logging.disable(logging.INFO)
     bulk = False if args.no_bulk else None
+    global PARALLEL
+    PARALLEL = False if args.serial else None
     results = []
     with tempfile.TemporaryDirectory(prefix="stoop-bench-") as folder:
         tmp = Path(folder)
@@ -180,10 +192,15 @@ def main() -> None:
                 results.append({"file": label, "database": "postgresql", **pg[1]})
         generated.unlink()
     print(f"places loaded: {loaded}")
-    print(f"{'file':<24}{'database':<12}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'links':>10}  mode")
+    print(f"{'file':<24}{'database':<12}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'links':>10}  mode      "
+          f"{'db s':>7}{'db-only rows/s':>16}")
     for r in results:
         print(f"{r['file']:<24}{r['database']:<12}{r['rows']:>10,}{r['seconds']:>10.2f}{r['rows_per_s']:>10,}"
-              f"{r['links']:>10,}  {'bulk' if r['bulk'] else 'batches'}")
+              f"{r['links']:>10,}  {'bulk' if r['bulk'] else 'batches':<8}{r['database_seconds']:>7.2f}"
+              f"{r['database_ceiling_rows_per_s'] or 0:>16,}")
+    print("db s: the importing process's time in the database (inserts, index rebuilds, commits, and waiting "
+          "for them);\ndb-only rows/s: rows over that time, the rate if reading, checking and placing the rows "
+          "cost nothing.")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS_DIR / f"import-requests-{stamp}.json"

@@ -159,6 +159,7 @@ class RequestImport:
             gc.set_threshold(*thresholds)
         report.new_types = list(self.types.created)
         report.seconds = time.perf_counter() - started
+        report.database_seconds = self.writer.seconds + self.commit_seconds
         return report
 
     # ------------------------------------------------------------------ reading
@@ -222,7 +223,14 @@ class RequestImport:
     def _finish(self) -> None:
         if self.report.bulk:
             self.writer.restore()
-            self.session.commit()
+            self._commit()
+
+    commit_seconds = 0.0
+
+    def _commit(self) -> None:
+        started = time.perf_counter()
+        self.session.commit()
+        self.commit_seconds += time.perf_counter() - started
 
     def _decide_bulk(self) -> None:
         """Bulk mode when asked, or when the file (its size over the length of its first lines)
@@ -264,7 +272,7 @@ class RequestImport:
                 self._check(batch)
                 self._insert(batch)
         if not self.report.bulk:
-            session.commit()
+            self._commit()
 
     checked = False
     used_numbers: np.ndarray | None = None  # bulk mode: every number in use, so none is looked up

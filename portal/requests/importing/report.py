@@ -23,6 +23,7 @@ class ImportReport:
     notes: int = 0
     bulk: bool = False
     seconds: float = 0.0
+    database_seconds: float = 0.0  # of which writing, index rebuilds and commits (the rest: reading)
 
     def problem(self, line: int, message: str) -> None:
         self.bad += 1

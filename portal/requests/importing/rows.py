@@ -125,8 +125,27 @@ def stored_when(value: str) -> str | None:
         if value[:4] < str(MIN_YEAR):
             raise RowError(f"{value!r} is before {MIN_YEAR}")
         return f"{value[:10]} {value[11:19]}.000000"
+    if "/" in value:  # M/D/YYYY, local time: the zone's offset is looked up once per hour of the file
+        s = value.strip()
+        try:
+            naive = _us_datetime(s)
+        except (ValueError, OverflowError):
+            raise RowError(f"{s[:40]!r} is not a date and time (ISO 8601 or M/D/YYYY H:MM)") from None
+        key = (naive.year, naive.month, naive.day, naive.hour)
+        offset = _LOCAL_OFFSETS.get(key)
+        if offset is None:
+            if len(_LOCAL_OFFSETS) > 100_000:  # (memory stays flat over decades of history)
+                _LOCAL_OFFSETS.clear()
+            offset = _LOCAL_OFFSETS[key] = naive.replace(tzinfo=LOCAL).utcoffset()
+        moment = naive - offset
+        if moment.year < MIN_YEAR:
+            raise RowError(f"{s[:40]!r} is before {MIN_YEAR}")
+        return moment.isoformat(" ", "microseconds")
     moment = parse_when(value)
     return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+
+
+_LOCAL_OFFSETS: dict[tuple[int, int, int, int], timedelta] = {}
 
 
 def plus_days(stored: str, days: int, _cache: dict = {}) -> str:  # noqa: B006 - the cache is the point
