@@ -4,13 +4,16 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+M = TypeVar("M")  # a table model
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -71,6 +74,14 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
     return g.db_session
+
+
+def get_or_404(model: type[M], key) -> M:
+    """The row of `model` with this primary key, or a 404 page."""
+    found = get_session().get(model, key)
+    if found is None:
+        abort(404)
+    return found
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from portal.accounts.roles import require_role
 from portal.admin import people_service as people
 from portal.admin.views import bp
 from portal.audit.service import record
-from portal.db import get_session
+from portal.db import get_or_404, get_session
 from portal.models import Department, User
 from portal.models.accounts import Role
 from portal.notify.dispatch import deliver_soon
@@ -161,13 +161,6 @@ def invite_post():
     return _invite_page(form, status=422)
 
 
-def _user_or_404(user_id: int) -> User:
-    user = get_session().get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 def _user_page(form: Form, user: User, status: int = 200):
     form.labels.update(USER_LABELS)
     return render_page("admin/user_form.html", form=form, user=user, status=status, roles=list(Role),
@@ -177,7 +170,7 @@ def _user_page(form: Form, user: User, status: int = 200):
 @bp.get("/users/<int:user_id>")
 @require_role(Role.admin)
 def user_edit(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id)
     department = get_session().get(Department, user.department_id) if user.department_id else None
     return _user_page(Form({"role": user.role, "department": department.code if department else "",
                             "title": user.title, "disabled": user.disabled}, csrf_failed=False), user)
@@ -187,7 +180,7 @@ def user_edit(user_id: int):
 @require_role(Role.admin)
 @keeps_input
 def user_save(user_id: int):
-    session, user, form = get_session(), _user_or_404(user_id), Form(request.form)
+    session, user, form = get_session(), get_or_404(User, user_id), Form(request.form)
     if form.ok:
         try:
             people.change_user(session, user, _posted(), actor_id=current_user.id)
@@ -203,7 +196,7 @@ def user_save(user_id: int):
 @bp.post("/users/<int:user_id>/reinvite")
 @require_role(Role.admin)
 def reinvite(user_id: int):
-    session, user = get_session(), _user_or_404(user_id)
+    session, user = get_session(), get_or_404(User, user_id)
     if user.disabled:
         abort(409)
     token = people.new_invitation(session, user, hours=_invite_hours())

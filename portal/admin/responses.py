@@ -1,13 +1,13 @@
 """Admin pages for response templates (ready-made public notes per type, status and language)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import _, get_locale, lazy_gettext as _l
 
 from portal.accounts.roles import require_role
 from portal.admin.views import bp
 from portal.content import localise
-from portal.db import get_session
+from portal.db import get_or_404, get_session
 from portal.models import ResponseTemplate, ServiceType
 from portal.models.accounts import Role
 from portal.requests.labels import STATUS_LABELS
@@ -44,13 +44,6 @@ def _form_page(form: Form, template: ResponseTemplate | None = None, status: int
                        types=_types(), locales=_locales(), statuses=STATUS_LABELS)
 
 
-def _template_or_404(template_id: int) -> ResponseTemplate:
-    found = get_session().get(ResponseTemplate, template_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.get("/templates/new")
 @require_role(Role.admin)
 def template_new():
@@ -60,7 +53,7 @@ def template_new():
 @bp.get("/templates/<int:template_id>")
 @require_role(Role.admin)
 def template_edit(template_id: int):
-    t = _template_or_404(template_id)
+    t = get_or_404(ResponseTemplate, template_id)
     service_type = get_session().get(ServiceType, t.service_type_id) if t.service_type_id else None
     return _form_page(Form({"title": t.title, "text": t.text, "locale": t.locale, "status": t.status or "",
                             "type": service_type.code if service_type else "", "active": t.active},
@@ -73,7 +66,7 @@ def template_edit(template_id: int):
 @keeps_input
 def template_save(template_id: int | None = None):
     session, form = get_session(), Form(request.form)
-    existing = _template_or_404(template_id) if template_id else None
+    existing = get_or_404(ResponseTemplate, template_id) if template_id else None
     if form.ok:
         data = {**request.form.to_dict(), "active": "active" in request.form}
         try:

@@ -9,7 +9,7 @@ from portal.accounts.roles import require_role
 from portal.community import moderation
 from portal.community.service import Invalid, Refused
 from portal.community.views import bp, thread_or_404
-from portal.db import get_session
+from portal.db import get_or_404, get_session
 from portal.models import Organisation, Post, User
 from portal.models.accounts import Role
 from portal.validation import Form
@@ -47,17 +47,10 @@ def _decide(action):
                     else url_for("community.moderation_queue"), 303)
 
 
-def _post(post_id: int) -> Post:
-    post = get_session().get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
-
-
 @bp.post("/moderation/posts/<int:post_id>/hide")
 @require_role(Role.moderator)
 def hide(post_id: int):
-    post = _post(post_id)
+    post = get_or_404(Post, post_id)
     reason = request.form.get("reason", "").strip()[:200] or str(_l("Hidden by a moderator"))
     return _decide(lambda s: moderation.hide(s, post, current_user, reason=reason))
 
@@ -65,7 +58,7 @@ def hide(post_id: int):
 @bp.post("/moderation/posts/<int:post_id>/restore")
 @require_role(Role.moderator)
 def restore(post_id: int):
-    post = _post(post_id)
+    post = get_or_404(Post, post_id)
     return _decide(lambda s: moderation.restore(s, post, current_user))
 
 
@@ -80,9 +73,7 @@ def lock(thread_id: int):
 @bp.post("/moderation/users/<int:user_id>/block")
 @require_role(Role.moderator)
 def block(user_id: int):
-    user = get_session().get(User, user_id)
-    if user is None:
-        abort(404)
+    user = get_or_404(User, user_id)
     blocked = request.form.get("blocked", "1") == "1"
     reason = request.form.get("reason", "").strip()[:200]
     return _decide(lambda s: moderation.set_blocked(s, user, current_user, blocked=blocked, reason=reason))
@@ -91,8 +82,6 @@ def block(user_id: int):
 @bp.post("/moderation/organisations/<int:organisation_id>/verify")
 @require_role(Role.moderator)
 def verify(organisation_id: int):
-    organisation = get_session().get(Organisation, organisation_id)
-    if organisation is None:
-        abort(404)
+    organisation = get_or_404(Organisation, organisation_id)
     verified = request.form.get("verified", "1") == "1"
     return _decide(lambda s: moderation.verify_organisation(s, organisation, current_user, verified=verified))

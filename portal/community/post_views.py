@@ -10,19 +10,12 @@ from portal.accounts.roles import require_role, require_signin
 from portal.community import compose, moderation, officials, service
 from portal.community.service import Invalid, Refused
 from portal.community.views import LEVEL_LABELS, bp, is_moderator, thread_or_404
-from portal.db import get_session
+from portal.db import get_or_404, get_session
 from portal.models import Area, Post, Thread
 from portal.models.accounts import Role
 from portal.notify import inbox
 from portal.validation import FORM_ERROR, Form
 from portal.web import keeps_input, render_page
-
-
-def _post_or_404(post_id: int) -> Post:
-    post = get_session().get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
 
 
 def _back(post: Post):
@@ -42,7 +35,7 @@ def _post_page(template: str, post: Post, form: Form, *, status: int = 200, **ex
 @bp.get("/posts/<int:post_id>/edit")
 @require_signin
 def edit(post_id: int):
-    post = _post_or_404(post_id)
+    post = get_or_404(Post, post_id)
     if not service.may_edit(current_user, post):
         abort(403)
     return _post_page("community/edit.html", post, Form({"body": post.body}, csrf_failed=False))
@@ -53,7 +46,7 @@ def edit(post_id: int):
 @keeps_input
 def edit_post(post_id: int):
     """Authors edit their posts; moderators edit anyone's with a reason (audited). History is kept."""
-    session, post = get_session(), _post_or_404(post_id)
+    session, post = get_session(), get_or_404(Post, post_id)
     if not service.may_edit(current_user, post):
         abort(403)
     form = Form(request.form)
@@ -79,7 +72,7 @@ def edit_post(post_id: int):
 @bp.get("/posts/<int:post_id>/delete")
 @require_signin
 def delete(post_id: int):
-    post = _post_or_404(post_id)
+    post = get_or_404(Post, post_id)
     if post.author_id != current_user.id:
         abort(403)
     return _post_page("community/delete.html", post, Form({}, csrf_failed=False))
@@ -89,7 +82,7 @@ def delete(post_id: int):
 @require_signin
 def delete_post(post_id: int):
     """The author deletes their post; a tombstone keeps the thread readable."""
-    session, post = get_session(), _post_or_404(post_id)
+    session, post = get_session(), get_or_404(Post, post_id)
     try:
         service.delete_post(session, post, current_user)
     except Refused as refused:
@@ -102,7 +95,7 @@ def delete_post(post_id: int):
 @bp.get("/posts/<int:post_id>/flag")
 @require_signin
 def flag(post_id: int):
-    return _post_page("community/flag.html", _post_or_404(post_id), Form({}, csrf_failed=False),
+    return _post_page("community/flag.html", get_or_404(Post, post_id), Form({}, csrf_failed=False),
                       reasons=moderation.FLAG_REASONS)
 
 
@@ -111,7 +104,7 @@ def flag(post_id: int):
 @keeps_input
 def flag_post(post_id: int):
     """Flag a post for moderators, once; three different people's flags hide it until they decide."""
-    session, post = get_session(), _post_or_404(post_id)
+    session, post = get_session(), get_or_404(Post, post_id)
     form = Form(request.form)
     reason = form.choice("reason", moderation.FLAG_REASONS, label=_l("Why?"))
     note = form.text("note", label=_l("Anything moderators should know"), max_length=300, multiline=True)
@@ -153,9 +146,7 @@ def follow(kind: str, target_id: int):
         abort(400)
     if kind == inbox.REQUEST:
         from portal.models import ServiceRequest
-        found = session.get(ServiceRequest, target_id)
-        if found is None:
-            abort(404)
+        found = get_or_404(ServiceRequest, target_id)
         inbox.set_request_follow(session, current_user.id, found.id, level or None)
         session.commit()
         flash(_("You will hear about it: %(level)s.", level=LEVEL_LABELS[level]) if level

@@ -38,11 +38,11 @@ portal keeps working.
 
 A large import into a smaller table ("bulk" mode, see `BULK_MIN_ROWS`) runs as one transaction,
 keeps the numbers in use in a bitmap, and drops the written tables' secondary indexes to rebuild
-them once at the end (on SQLite it also turns foreign-key checks off for its connection, on
-PostgreSQL it drops the foreign keys of the three tables written and adds them back, one join each
-instead of a trigger per row; that locks the table for the duration). Its rows are read and
-prepared by a forked reader process while this one writes (`pipeline`).
-`bench/import_requests.py` measures it.
+them once at the end, which locks the tables for the duration. Foreign keys, right by construction,
+are not checked row by row: SQLite turns them off for its connection; PostgreSQL silences their
+triggers for the transaction where the role may, else drops the foreign keys of the three tables
+written and adds them back at the end, one join each. The rows are read and prepared by a forked
+reader process while this one writes (`pipeline`). `bench/import_requests.py` measures it.
 """
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ database stores (`stored_when`): "YYYY-MM-DD HH:MM:SS.ffffff", which sorts as ti
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -131,13 +132,7 @@ def stored_when(value: str) -> str | None:
             naive = _us_datetime(s)
         except (ValueError, OverflowError):
             raise RowError(f"{s[:40]!r} is not a date and time (ISO 8601 or M/D/YYYY H:MM)") from None
-        key = (naive.year, naive.month, naive.day, naive.hour)
-        offset = _LOCAL_OFFSETS.get(key)
-        if offset is None:
-            if len(_LOCAL_OFFSETS) > 100_000:  # (memory stays flat over decades of history)
-                _LOCAL_OFFSETS.clear()
-            offset = _LOCAL_OFFSETS[key] = naive.replace(tzinfo=LOCAL).utcoffset()
-        moment = naive - offset
+        moment = naive - _local_offset(naive.year, naive.month, naive.day, naive.hour)
         if moment.year < MIN_YEAR:
             raise RowError(f"{s[:40]!r} is before {MIN_YEAR}")
         return moment.isoformat(" ", "microseconds")
@@ -145,16 +140,19 @@ def stored_when(value: str) -> str | None:
     return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
 
 
-_LOCAL_OFFSETS: dict[tuple[int, int, int, int], timedelta] = {}
+@functools.lru_cache(maxsize=65_536)  # (a file's hours repeat; memory stays flat over decades)
+def _local_offset(year: int, month: int, day: int, hour: int) -> timedelta:
+    return datetime(year, month, day, hour, tzinfo=LOCAL).utcoffset()
 
 
-def plus_days(stored: str, days: int, _cache: dict = {}) -> str:  # noqa: B006 - the cache is the point
+def plus_days(stored: str, days: int) -> str:
     """A stored time `days` later (UTC has no daylight saving: only the date changes)."""
-    key = (stored[:10], days)
-    date = _cache.get(key)
-    if date is None:
-        date = _cache[key] = (datetime.fromisoformat(stored[:10]) + timedelta(days=days)).isoformat()[:10]
-    return date + stored[10:]
+    return _date_plus(stored[:10], days) + stored[10:]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _date_plus(date: str, days: int) -> str:
+    return (datetime.fromisoformat(date) + timedelta(days=days)).isoformat()[:10]
 
 
 def _us_datetime(s: str) -> datetime:

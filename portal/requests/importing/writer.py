@@ -161,7 +161,8 @@ class Writer:
         """Drop the secondary indexes of the tables written (unique ones stay: they are checked
         against). On SQLite also turn foreign keys off for the import (they are right by
         construction: ids made here, types and areas read from the database) and enlarge the page
-        cache; on PostgreSQL drop the foreign keys, to add them back (checked in one join) at the end."""
+        cache; on PostgreSQL silence the foreign keys' triggers where allowed, else drop the foreign
+        keys, to add them back (checked in one join) at the end."""
         tables = ", ".join(f"'{t}'" for t in WRITTEN_TABLES)
         if self.sqlite:
             raw = self.connection.connection.dbapi_connection
