@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import socket
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -179,6 +180,16 @@ def smtp_server():
         async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope)
             return "250 OK"
+
+        def sent_to(self, address: str, timeout: float = 10.0) -> list:
+            """The messages to `address`, waiting (up to `timeout` s) for the first: a live server
+            sends its mail after the response, so a browser can be quicker than the mail."""
+            deadline = time.monotonic() + timeout
+            while True:
+                found = [m for m in self.messages if m.rcpt_tos == [address]]
+                if found or time.monotonic() > deadline:
+                    return found
+                time.sleep(0.05)
 
     handler = Collect()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())

@@ -113,7 +113,7 @@ def test_thread_answer_pin_notification_and_moderation(page, browser, community_
     page.locator("ol.notes").wait_for()
     assert page.locator("ol.notes li").count() == 1
     assert "Official answer" in page.locator("ol.notes").inner_text()
-    mails = [m for m in app.smtp.messages if m.rcpt_tos == ["resident@example.org"]]
+    mails = app.smtp.sent_to("resident@example.org")
     assert len(mails) == 1 and b"A crew will replace" in mails[0].content
 
     # A troll posts; three neighbours flag it; it disappears until a moderator decides.
